@@ -1,0 +1,1 @@
+#include "vrrpd/core/instance.h"
