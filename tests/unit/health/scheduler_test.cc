@@ -1,0 +1,147 @@
+#include "healthd/core/scheduler.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace tandem::health {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+CheckTiming timing(Duration interval, Duration retry, Duration timeout, Duration jit = {}) {
+  return CheckTiming{interval, retry, timeout, jit};
+}
+
+TEST(CheckSchedule, WithoutJitterTheFirstRunIsDueAtOnce) {
+  FakeClock clock(TimePoint{} + seconds(100));
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), {}, seconds(5)), clock.now(), rng);
+  EXPECT_EQ(s.next_due(), clock.now());
+}
+
+TEST(CheckSchedule, StartReturnsTheDeadline) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), {}, seconds(3)), clock.now(), rng);
+  EXPECT_EQ(s.start(clock.now()), clock.now() + seconds(3));
+  EXPECT_TRUE(s.running());
+}
+
+TEST(CheckSchedule, SuccessKeepsTheCadenceOfStartTimes) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), seconds(2), seconds(5)), clock.now(), rng);
+  s.start(clock.now());
+  clock.advance(milliseconds(1500));  // a slow check
+  s.finish(true, clock.now());
+  EXPECT_FALSE(s.running());
+  EXPECT_EQ(s.next_due(), TimePoint{} + seconds(10));
+}
+
+TEST(CheckSchedule, FailureUsesTheRetryInterval) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), seconds(2), seconds(5)), clock.now(), rng);
+  s.start(clock.now());
+  s.finish(false, clock.now() + milliseconds(10));
+  EXPECT_EQ(s.next_due(), TimePoint{} + seconds(2));
+}
+
+TEST(CheckSchedule, FailureWithoutRetryIntervalUsesTheInterval) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), {}, seconds(5)), clock.now(), rng);
+  s.start(clock.now());
+  s.finish(false, clock.now());
+  EXPECT_EQ(s.next_due(), TimePoint{} + seconds(10));
+}
+
+TEST(CheckSchedule, NeverDueBeforeTheRunEnded) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(1), {}, seconds(5)), clock.now(), rng);
+  s.start(clock.now());
+  clock.advance(seconds(4));  // timed out late, beyond one interval
+  s.finish(false, clock.now());
+  EXPECT_EQ(s.next_due(), clock.now());
+}
+
+TEST(CheckSchedule, RetimeBringsTheNextRunNoLaterThanTheNewInterval) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(60), {}, seconds(5)), clock.now(), rng);
+  s.start(clock.now());
+  s.finish(true, clock.now());
+  ASSERT_EQ(s.next_due(), TimePoint{} + seconds(60));
+  clock.advance(seconds(1));
+  s.retime(timing(seconds(5), {}, seconds(2)), clock.now());
+  EXPECT_EQ(s.next_due(), TimePoint{} + seconds(6));
+  EXPECT_EQ(s.start(clock.now()), clock.now() + seconds(2));
+}
+
+TEST(Jitter, StaysWithinBoundsAndSpreads) {
+  Rng rng(42);
+  std::set<Duration::rep> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const Duration j = jitter(seconds(2), rng);
+    ASSERT_GE(j, Duration::zero());
+    ASSERT_LE(j, seconds(2));
+    seen.insert(j.count());
+  }
+  EXPECT_GT(seen.size(), 900u);  // not constant, not a handful of values
+  EXPECT_EQ(jitter(Duration::zero(), rng), Duration::zero());
+  EXPECT_EQ(jitter(-seconds(1), rng), Duration::zero());
+}
+
+TEST(Jitter, SameSeedSameSequence) {
+  Rng a(7), b(7);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(jitter(seconds(9), a), jitter(seconds(9), b));
+}
+
+TEST(Jitter, OneNanosecondRangeHitsBothEnds) {
+  Rng rng(3);
+  std::set<Duration::rep> seen;
+  for (int i = 0; i < 200; ++i) seen.insert(jitter(Duration(1), rng).count());
+  EXPECT_EQ(seen, (std::set<Duration::rep>{0, 1}));
+}
+
+TEST(Scheduler, FirstRunsAreSpreadOverTheJitterWindow) {
+  FakeClock clock;
+  Scheduler sched(99);
+  for (int i = 0; i < 50; ++i) {
+    sched.add("m" + std::to_string(i), timing(seconds(10), {}, seconds(5), seconds(10)),
+              clock.now());
+  }
+  const auto first = *sched.next_wakeup();
+  EXPECT_GE(first, clock.now());
+  EXPECT_LT(sched.due(clock.now() + seconds(5)).size(), 50u);
+  EXPECT_EQ(sched.due(clock.now() + seconds(10)).size(), 50u);
+}
+
+TEST(Scheduler, DueListsIdleChecksEarliestFirst) {
+  FakeClock clock;
+  Scheduler sched(1);
+  sched.add("b", timing(seconds(10), {}, seconds(5)), clock.now());
+  sched.add("a", timing(seconds(3), {}, seconds(1)), clock.now());
+  auto due = sched.due(clock.now());
+  ASSERT_EQ(due.size(), 2u);
+  sched.find("a")->start(clock.now());
+  sched.find("b")->start(clock.now());
+  EXPECT_THAT(sched.due(clock.now() + seconds(100)), IsEmpty());  // both running
+  EXPECT_FALSE(sched.next_wakeup());
+  sched.find("a")->finish(true, clock.now());
+  sched.find("b")->finish(true, clock.now());
+  EXPECT_EQ(*sched.next_wakeup(), clock.now() + seconds(3));
+  EXPECT_THAT(sched.due(clock.now() + seconds(10)), ElementsAre("a", "b"));
+  sched.remove("a");
+  EXPECT_FALSE(sched.contains("a"));
+  EXPECT_THAT(sched.due(clock.now() + seconds(10)), ElementsAre("b"));
+}
+
+}  // namespace
+}  // namespace tandem::health
