@@ -1,19 +1,107 @@
 #include "common/config/config.h"
 
+#include <cerrno>
+#include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 
-namespace tandem::config {
+#include "common/config/sections.h"
 
-// Placeholder until the schema lands: accepts any readable file.
+namespace tandem::config {
+namespace {
+
+// A config file is a few kilobytes; anything this large is not one, and
+// reading it whole would only cost memory.
+constexpr std::streamoff kMaxFileSize = 16 * 1024 * 1024;
+
+void parse_root(const detail::Value& root, Config& cfg) {
+  detail::Map m(root, {"nodes", "global", "interfaces", "monitors", "services", "vrrp", "sync",
+                       "alerts", "control"});
+  if (!m.valid()) return;
+  // Order matters: each section may refer to the ones before it.
+  if (auto v = m.get("global")) detail::parse_global(*v, cfg.global);
+  if (auto v = m.get("interfaces")) detail::parse_interfaces(*v, cfg);
+  if (auto v = m.get("nodes")) detail::parse_nodes(*v, cfg);
+  if (auto v = m.get("control")) detail::parse_control(*v, cfg.control);
+  if (auto v = m.get("monitors")) detail::parse_monitor_templates(*v, cfg);
+  if (auto v = m.get("services")) detail::parse_services(*v, cfg);
+  if (auto v = m.get("vrrp")) detail::parse_vrrp(*v, cfg);
+  if (auto v = m.get("sync")) detail::parse_sync(*v, cfg);
+  if (auto v = m.get("alerts")) detail::parse_alerts(*v, cfg);
+}
+
+}  // namespace
+
 LoadResult load_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return {std::nullopt, {Diagnostic{{path, 0, 0}, "", "cannot open file"}}};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return {
+        std::nullopt,
+        {Diagnostic{{path, 0, 0}, "", std::string("cannot open file: ") + std::strerror(errno)}}};
+  }
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size > kMaxFileSize) {
+    return {std::nullopt,
+            {Diagnostic{{path, 0, 0}, "", "file is larger than 16 MiB: not a configuration"}}};
+  }
   std::stringstream ss;
   ss << in.rdbuf();
   return load_string(ss.str(), path);
 }
 
-LoadResult load_string(std::string_view, const std::string&) { return {Config{}, {}}; }
+LoadResult load_string(std::string_view yaml, const std::string& name) {
+  detail::Diags diags(name);
+  Config cfg;
+  try {
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(yaml));
+    } catch (const YAML::ParserException& e) {
+      diags.error(e.mark, "", "YAML syntax error: " + e.msg);
+      return {std::nullopt, diags.take()};
+    }
+    if (docs.size() > 1) {
+      diags.error(docs[1].Mark(), "", "the file holds more than one YAML document");
+    }
+    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
+    parse_root(detail::Value(diags, root, "", YAML::Mark()), cfg);
+  } catch (const std::exception& e) {
+    // Not expected: every read is checked. Refuse the file rather than crash.
+    diags.error(YAML::Mark::null_mark(), "", std::string("internal error: ") + e.what());
+  }
+  std::vector<Diagnostic> errors = diags.take();
+  if (!errors.empty()) return {std::nullopt, std::move(errors)};
+  return {std::move(cfg), {}};
+}
+
+const Node* resolve_node(const Config& cfg, std::string_view name) {
+  return detail::find_named(cfg.nodes, name);
+}
+
+std::string device_of(const Config& cfg, const Node* node, std::string_view interface) {
+  if (node) {
+    if (auto it = node->devices.find(std::string(interface)); it != node->devices.end()) {
+      return it->second;
+    }
+  }
+  const Interface* iface = detail::find_named(cfg.interfaces, interface);
+  return iface ? iface->device : std::string();
+}
+
+int vrrp_priority(const VrrpInstance& instance, const Node* node) {
+  if (instance.priority) return *instance.priority;
+  return node ? node->priority : 100;
+}
+
+std::optional<net::Ipv4> sync_peer(const Config& cfg, const Node* self) {
+  if (cfg.sync.peer) return cfg.sync.peer;
+  if (cfg.nodes.size() != 2 || self == nullptr) return std::nullopt;
+  const Node& other = cfg.nodes[0].name == self->name ? cfg.nodes[1] : cfg.nodes[0];
+  if (other.name == self->name) return std::nullopt;
+  return other.address;
+}
 
 }  // namespace tandem::config
