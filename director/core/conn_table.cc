@@ -182,10 +182,6 @@ void ConnTable::wheel_unlink(EntryId id) {
 }
 
 void ConnTable::wheel_insert(EntryId id, std::uint32_t tick) {
-  if (!wheel_started_) {
-    wheel_started_ = true;
-    cur_tick_ = tick;
-  }
   if (static_cast<std::int32_t>(tick - cur_tick_) < 0) tick = cur_tick_;
   at(id).slot_tick = tick;
   wheel_link(id, static_cast<std::uint16_t>(tick & (kSlots - 1)));
@@ -195,7 +191,7 @@ void ConnTable::arm(EntryId id, TimePoint expires) {
   ConnEntry& e = at(id);
   e.expires_ns = expires.time_since_epoch().count();
   std::uint32_t tick = tick_of(expires);
-  if (wheel_started_ && static_cast<std::int32_t>(tick - cur_tick_) < 0) tick = cur_tick_;
+  if (static_cast<std::int32_t>(tick - cur_tick_) < 0) tick = cur_tick_;
   if (e.wheel_slot == kNotInWheel) {
     wheel_insert(id, tick);
   } else if (e.wheel_slot != kPending && static_cast<std::int32_t>(tick - e.slot_tick) < 0) {

@@ -146,24 +146,20 @@ class ConnTable {
   std::size_t live_ = 0;
   std::vector<EntryId> wheel_;  // kSlots + 1 heads; the last is the pending list
   std::uint32_t cur_tick_ = 0;  // first tick not yet processed
-  bool wheel_started_ = false;
 };
 
 template <class F>
 std::size_t ConnTable::collect(TimePoint now, F&& on_due, std::uint32_t max_slots) {
   const std::uint32_t target = tick_of(now);
-  if (!wheel_started_) {
-    wheel_started_ = true;
-    cur_tick_ = target;
-  }
   // After a long pause one lap visits every slot; start exactly one lap back.
   if (static_cast<std::int32_t>(target - cur_tick_) > static_cast<std::int32_t>(kSlots)) {
     cur_tick_ = target - kSlots;
   }
   std::size_t visited = 0;
   std::uint32_t done = 0;
-  // Slots of ticks before the current one are wholly due.
-  while (static_cast<std::int32_t>(target - cur_tick_) > 0 && done < max_slots) {
+  // Every tick up to the current one; entries of the current tick that are
+  // not due yet go to the next slot.
+  while (static_cast<std::int32_t>(target - cur_tick_) >= 0 && done < max_slots) {
     const std::uint16_t slot = cur_tick_ & (kSlots - 1);
     // Move the slot's list to the pending list so that entries re-armed
     // into this same slot are not seen twice and releases stay safe.
