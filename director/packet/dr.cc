@@ -12,7 +12,10 @@ Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v, con
   if (r.verdict != Verdict::kForward) return r;
   std::uint8_t* base = frame.data();
   detail::set_macs(base, egress);
-  detail::decrement_ttl(base + v.ip.offset);
+  std::uint8_t* ip = base + v.ip.offset;
+  detail::Delta ip_delta;
+  detail::decrement_ttl(ip, ip_delta);
+  ip_delta.apply(ip + 10);
   r.offset = 0;
   r.length = v.frame_len();
   return r;

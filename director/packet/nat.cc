@@ -40,24 +40,21 @@ Rewrite nat_transport(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
   const std::uint16_t old_port = load_be16(port);
 
   detail::set_macs(base, egress);
-  detail::decrement_ttl(ip);
-  detail::fold32(ip + kIpCsum, old_addr, to.address.value);
+  detail::Delta ip_delta;
+  detail::decrement_ttl(ip, ip_delta);
+  ip_delta.change32(old_addr, to.address.value);
+  ip_delta.apply(ip + kIpCsum);
   store_be32(addr, to.address.value);
   store_be16(port, to.port);
 
   // The address is in the pseudo-header, so it moves the L4 checksum too.
+  detail::Delta l4_delta;
+  l4_delta.change32(old_addr, to.address.value);
+  l4_delta.change16(old_port, to.port);
   if (v.ip.protocol == net::kProtoTcp) {
-    std::uint8_t* csum = l4 + kTcpCsum;
-    detail::fold32(csum, old_addr, to.address.value);
-    detail::fold16(csum, old_port, to.port);
-  } else {
-    std::uint8_t* csum = l4 + kUdpCsum;
-    const std::uint16_t c = load_be16(csum);
-    if (c != 0) {
-      std::uint16_t n = net::checksum_update32(c, old_addr, to.address.value);
-      n = net::checksum_update16(n, old_port, to.port);
-      store_be16(csum, detail::udp_nonzero(n));
-    }
+    l4_delta.apply(l4 + kTcpCsum);
+  } else if (const std::uint16_t c = load_be16(l4 + kUdpCsum); c != 0) {
+    store_be16(l4 + kUdpCsum, detail::udp_nonzero(l4_delta.applied_to(c)));
   }
   r.offset = 0;
   r.length = v.frame_len();
@@ -104,29 +101,38 @@ Rewrite nat_icmp(std::span<std::uint8_t> frame, const net::ParsedFrame& v, const
   const std::uint32_t old_outer = load_be32(outer_addr);
   const std::uint32_t old_q_addr = load_be32(q_addr);
   const std::uint16_t old_q_port = load_be16(q_port);
-  const std::uint16_t old_q_ip_csum = load_be16(q + kIpCsum);
-  const std::uint16_t new_q_ip_csum =
-      net::checksum_update32(old_q_ip_csum, old_q_addr, to.address.value);
-
   detail::set_macs(base, egress);
-  detail::decrement_ttl(ip);
-  detail::fold32(ip + kIpCsum, old_outer, to.address.value);
+  detail::Delta ip_delta;
+  detail::decrement_ttl(ip, ip_delta);
+  ip_delta.change32(old_outer, to.address.value);
+  ip_delta.apply(ip + kIpCsum);
   store_be32(outer_addr, to.address.value);
 
-  detail::fold32(icmp_csum, old_q_addr, to.address.value);
+  // Quoted header and ports, each with its own checksum.
+  detail::Delta q_ip_delta;
+  q_ip_delta.change32(old_q_addr, to.address.value);
+  const std::uint16_t old_q_ip_csum = load_be16(q + kIpCsum);
+  const std::uint16_t new_q_ip_csum = q_ip_delta.applied_to(old_q_ip_csum);
   store_be32(q_addr, to.address.value);
-  detail::fold16(icmp_csum, old_q_ip_csum, new_q_ip_csum);
   store_be16(q + kIpCsum, new_q_ip_csum);
-  detail::fold16(icmp_csum, old_q_port, to.port);
   store_be16(q_port, to.port);
+
+  // Every changed word so far (except the outer header) is ICMP payload.
+  detail::Delta icmp_delta;
+  icmp_delta.change32(old_q_addr, to.address.value);
+  icmp_delta.change16(old_q_ip_csum, new_q_ip_csum);
+  icmp_delta.change16(old_q_port, to.port);
   if (q_l4_csum != nullptr) {
+    detail::Delta q_l4_delta;
+    q_l4_delta.change32(old_q_addr, to.address.value);
+    q_l4_delta.change16(old_q_port, to.port);
     const std::uint16_t old_c = load_be16(q_l4_csum);
-    std::uint16_t c = net::checksum_update32(old_c, old_q_addr, to.address.value);
-    c = net::checksum_update16(c, old_q_port, to.port);
+    std::uint16_t c = q_l4_delta.applied_to(old_c);
     if (udp) c = detail::udp_nonzero(c);
-    detail::fold16(icmp_csum, old_c, c);
     store_be16(q_l4_csum, c);
+    icmp_delta.change16(old_c, c);
   }
+  icmp_delta.apply(icmp_csum);
   r.offset = 0;
   r.length = v.frame_len();
   return r;

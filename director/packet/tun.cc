@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "common/net/checksum.h"
 #include "director/packet/field_ops.h"
 
 namespace tandem::director {
@@ -19,7 +20,9 @@ Rewrite tun_encapsulate(std::span<std::uint8_t> buffer, std::uint32_t frame_offs
   std::uint8_t* inner = buffer.data() + frame_offset + v.ip.offset;
   std::uint8_t* outer = inner - kTunHeadroom;
   std::uint8_t* eth = outer - v.eth.header_len;
-  detail::decrement_ttl(inner);
+  detail::Delta inner_delta;
+  detail::decrement_ttl(inner, inner_delta);
+  inner_delta.apply(inner + 10);
 
   std::memmove(eth, buffer.data() + frame_offset, v.eth.header_len);
   detail::set_macs(eth, egress);
