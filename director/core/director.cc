@@ -351,6 +351,7 @@ void Director::release_conn(EntryId id) {
     }
     unbind(d);
     --d->refs;
+    put_dest(d);  // before the template below drops what may be the last ref
   }
   table_.release(id);
   if (control != kNone) {
@@ -359,7 +360,6 @@ void Director::release_conn(EntryId id) {
     // A discarded template lives only as long as what it controls.
     if (t.control == 0 && !has(t.flags, entry_flag::kHashed)) release_template(control);
   }
-  if (d != nullptr) put_dest(d);
 }
 
 void Director::release_template(EntryId id) {
