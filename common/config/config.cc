@@ -1,6 +1,8 @@
 #include "common/config/config.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <exception>
 #include <fstream>
@@ -73,6 +75,13 @@ LoadResult load_string(std::string_view yaml, const std::string& name) {
     diags.error(YAML::Mark::null_mark(), "", std::string("internal error: ") + e.what());
   }
   std::vector<Diagnostic> errors = diags.take();
+  // Sections are read in dependency order; operators read top to bottom.
+  std::stable_sort(errors.begin(), errors.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    auto key = [](const Diagnostic& d) {
+      return std::pair(d.pos.line == 0 ? INT_MAX : d.pos.line, d.pos.column);
+    };
+    return key(a) < key(b);
+  });
   if (!errors.empty()) return {std::nullopt, std::move(errors)};
   return {std::move(cfg), {}};
 }
