@@ -111,15 +111,19 @@ inline Bytes udp_frame() {
 }
 
 // Fixes up the IPv4 and L4 checksums with the reference code after a test
-// has edited header fields of a frame without VLAN tag.
+// has edited header fields of a frame without VLAN tag. L4 checksums are
+// left alone where the lengths point past the buffer.
 inline void refresh_checksums(Bytes& f) {
   const std::size_t ip = 14;
   put16(f, ip + 10, ref_ip_checksum(f, ip));
   const std::size_t ihl = (f[ip] & 0x0f) * 4U;
   const std::size_t total = be16(f, ip + 2);
   const std::uint8_t proto = f[ip + 9];
+  if (ip + total > f.size() || total < ihl) return;  // a deliberately short frame
   if (proto == 6) put16(f, ip + ihl + 16, ref_l4_checksum(f, ip, total - ihl));
-  if (proto == 17) put16(f, ip + ihl + 6, ref_l4_checksum(f, ip, be16(f, ip + ihl + 4)));
+  if (proto == 17 && be16(f, ip + ihl + 4) <= total - ihl) {
+    put16(f, ip + ihl + 6, ref_l4_checksum(f, ip, be16(f, ip + ihl + 4)));
+  }
   if (proto == 1) put16(f, ip + ihl + 2, ref_icmp_checksum(f, ip + ihl, total - ihl));
 }
 

@@ -294,6 +294,48 @@ TEST(NatIcmp, ShortTcpQuoteLeavesQuotedChecksumAlone) {
   EXPECT_EQ(be16(f, 42 + 22), 80);
 }
 
+// A quoted header with options still leaves every quoted field at an even
+// offset from the ICMP header, so word-wise folding stays exact.
+TEST(NatIcmp, QuotedHeaderWithOptions) {
+  Bytes sent = packet_test::udp_frame();
+  sent.insert(sent.begin() + 34, {0x01, 0x01, 0x01, 0x00});  // NOP, NOP, NOP, EOL
+  sent[14] = 0x46;
+  put16(sent, 16, 36);
+  refresh_checksums(sent);
+  Bytes f = icmp_error(3, 3, kClient, kVip, Bytes(sent.begin() + 14, sent.end()));
+  const auto v = parsed(f);
+  ASSERT_EQ(v.quote.ip_header_len, 24);
+  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
+  EXPECT_EQ(be16(f, 42 + 10), ref_ip_checksum(f, 42));
+  EXPECT_EQ(be16(f, 42 + 24), 5300);
+  Bytes quoted(f.begin() + 42, f.end());
+  quoted.insert(quoted.begin(), 14, 0);  // reference helpers index from an IP offset
+  EXPECT_EQ(be16(quoted, 14 + 24 + 6), ref_l4_checksum(quoted, 14, 12));
+}
+
+// The quoted TCP checksum is updated only if the quote reaches its last byte.
+TEST(NatIcmp, QuotedTcpChecksumBoundary) {
+  Bytes received = packet_test::tcp_syn_frame();
+  put16(received, 30, 0xc612);
+  put16(received, 32, 0x010b);
+  put16(received, 36, 8080);
+  refresh_checksums(received);
+  for (const std::size_t quoted : {std::size_t{37}, std::size_t{38}}) {
+    Bytes f = icmp_error(
+        11, 0, kRip, kClient,
+        Bytes(received.begin() + 14, received.begin() + 14 + static_cast<std::ptrdiff_t>(quoted)));
+    const std::uint8_t before = f[42 + 36];  // the only checksum byte when 37 are quoted
+    ASSERT_EQ(nat_icmp_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, Verdict::kForward);
+    EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34)) << quoted;
+    if (quoted == 38) {
+      EXPECT_EQ(be16(f, 42 + 36), 0xed9d);  // the client's own SYN checksum again
+    } else {
+      EXPECT_EQ(f[42 + 36], before);  // only half of it was quoted: left alone
+    }
+  }
+}
+
 TEST(NatIcmp, QuotedUdpWithoutChecksum) {
   Bytes sent = packet_test::udp_frame();
   put16(sent, 40, 0);
