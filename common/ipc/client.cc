@@ -70,12 +70,13 @@ std::variant<Response, std::string> call(const std::string& path, const std::str
   Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) return std::string("socket: ") + std::strerror(errno);
   if (::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    if (errno != EAGAIN && errno != EINPROGRESS) return std::string(std::strerror(errno));
+    if (errno != EAGAIN && errno != EINPROGRESS)
+      return std::string("connect: ") + std::strerror(errno);
     if (!wait_for(fd.get(), POLLOUT, deadline)) return timeout_text();
     int err = 0;
     socklen_t len = sizeof err;
     ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return std::string(std::strerror(err));
+    if (err != 0) return std::string("connect: ") + std::strerror(err);
   }
 
   // One connection carries one request, so any id will do.
