@@ -1,0 +1,40 @@
+#pragma once
+// The process-level chores of a daemon: the run directory, the pid file,
+// detaching from the terminal, and systemd's notify/journal/watchdog hooks.
+
+#include <optional>
+#include <string>
+
+#include "common/util/clock.h"
+
+namespace tandem::runner {
+
+// mkdir -p with mode 0755 for components that do not exist yet.
+std::optional<std::string> make_run_dir(const std::string& dir);
+
+// Written atomically (temp file + rename); removed only if it still names us.
+std::optional<std::string> write_pid_file(const std::string& path);
+void remove_pid_file(const std::string& path);
+
+// fork + setsid. The parent stays until the child calls Detached::ready()
+// (exit 0) or dies first (exit 1), so the shell sees whether start-up worked.
+// Only the child returns.
+class Detached {
+ public:
+  static Detached detach();
+  Detached() = default;
+  // Tells the waiting parent that start-up succeeded and drops the terminal.
+  void ready();
+
+ private:
+  explicit Detached(int fd) : ready_fd_(fd) {}
+  int ready_fd_ = -1;
+};
+
+// systemd integration; each is a no-op outside systemd.
+bool under_systemd();     // NOTIFY_SOCKET is set
+bool journal_attached();  // JOURNAL_STREAM is set: stderr goes to the journal
+void notify(const std::string& state);
+std::optional<Duration> watchdog_interval();  // WATCHDOG_USEC when enabled for us
+
+}  // namespace tandem::runner

@@ -1,0 +1,13 @@
+#include "ctl/commands.h"
+
+namespace tandem::ctl {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      status_command(), check_config_command(), reload_command(), ping_command(),
+      // Later groups (list, health, vrrp, sync, alerts) are added here.
+  };
+  return table;
+}
+
+}  // namespace tandem::ctl

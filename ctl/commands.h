@@ -1,0 +1,14 @@
+#pragma once
+// One factory per command file under ctl/commands/; the table in
+// commands.cc lists them. A new command group adds a file and one line there.
+
+#include "ctl/cli.h"
+
+namespace tandem::ctl {
+
+Command status_command();
+Command check_config_command();
+Command reload_command();
+Command ping_command();
+
+}  // namespace tandem::ctl
