@@ -6,6 +6,9 @@
 //    copies the frame into a free slot, flush is one sendto() kick.
 //  - kSendmmsg: enqueue only records a pointer to the caller's bytes (no copy
 //    in user space), flush is one sendmmsg() over the batch.
+// kSendmmsg is the default: on Linux 6.18 over veth it cost about 10% less
+// CPU per frame than the TX ring (bench/forward, 64-byte frames); the kernel
+// builds one skb per frame either way, and that dominates.
 
 #include <cstdint>
 #include <memory>
@@ -21,7 +24,7 @@ enum class TxMode : std::uint8_t { kRing, kSendmmsg };
 
 struct TxConfig {
   InterfaceRef interface;
-  TxMode mode = TxMode::kRing;
+  TxMode mode = TxMode::kSendmmsg;
   TxRingConfig ring;          // kRing only
   std::uint32_t batch = 256;  // kSendmmsg: frames per sendmmsg() at most
   // Skip the qdisc layer (PACKET_QDISC_BYPASS): faster, but traffic control
