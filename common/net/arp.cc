@@ -42,7 +42,7 @@ std::size_t write_arp(std::span<std::uint8_t> out, const Mac& eth_dst, const Mac
 }  // namespace
 
 std::size_t build_arp_reply(std::span<std::uint8_t> out, const ParsedFrame& request, Ipv4 vip,
-                            const Mac& mac) {
+                            const Mac& mac) noexcept {
   if (request.l3 != L3Kind::kArp || request.arp.op != kArpOpRequest ||
       request.arp.target_ip != vip) {
     return 0;
@@ -54,7 +54,7 @@ std::size_t build_arp_reply(std::span<std::uint8_t> out, const ParsedFrame& requ
 }
 
 std::size_t build_gratuitous_arp(std::span<std::uint8_t> out, Ipv4 vip, const Mac& mac,
-                                 std::optional<std::uint16_t> vlan_tci) {
+                                 std::optional<std::uint16_t> vlan_tci) noexcept {
   return write_arp(out, kBroadcast, mac, vlan_tci, kArpOpRequest, mac, vip, Mac{}, vip);
 }
 

@@ -175,7 +175,7 @@ DropReason parse_ipv4_at(std::span<const std::uint8_t> buffer, std::uint32_t off
 
 }  // namespace
 
-std::string_view drop_reason_name(DropReason reason) {
+std::string_view drop_reason_name(DropReason reason) noexcept {
   static constexpr std::array<std::string_view, static_cast<std::size_t>(DropReason::kCount)>
       kNames = {"none",
                 "truncated_ethernet",
@@ -198,7 +198,7 @@ std::string_view drop_reason_name(DropReason reason) {
 }
 
 DropReason parse_ipv4(std::span<const std::uint8_t> buffer, std::uint32_t offset,
-                      const ParseOptions& options, ParsedFrame& out) {
+                      const ParseOptions& options, ParsedFrame& out) noexcept {
   out = ParsedFrame{};
   if (buffer.size() > kMaxBuffer) return DropReason::kTotalLengthMismatch;
   out.buffer_len = static_cast<std::uint32_t>(buffer.size());
@@ -206,7 +206,7 @@ DropReason parse_ipv4(std::span<const std::uint8_t> buffer, std::uint32_t offset
 }
 
 DropReason parse_frame(std::span<const std::uint8_t> frame, const ParseOptions& options,
-                       ParsedFrame& out) {
+                       ParsedFrame& out) noexcept {
   out = ParsedFrame{};
   if (frame.size() > kMaxBuffer) return DropReason::kTotalLengthMismatch;
   out.buffer_len = static_cast<std::uint32_t>(frame.size());

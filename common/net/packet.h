@@ -71,7 +71,7 @@ enum class DropReason : std::uint8_t {
   kCount
 };
 
-std::string_view drop_reason_name(DropReason reason);
+std::string_view drop_reason_name(DropReason reason) noexcept;
 
 struct ParseOptions {
   bool verify_ip_checksum = true;
@@ -159,12 +159,12 @@ struct ParsedFrame {
 
 // An Ethernet frame (destination MAC first, no FCS).
 [[nodiscard]] DropReason parse_frame(std::span<const std::uint8_t> frame,
-                                     const ParseOptions& options, ParsedFrame& out);
+                                     const ParseOptions& options, ParsedFrame& out) noexcept;
 
 // A bare IPv4 datagram starting at `offset` (e.g. the inner packet of IPIP).
 // out.eth is left empty.
 [[nodiscard]] DropReason parse_ipv4(std::span<const std::uint8_t> buffer, std::uint32_t offset,
-                                    const ParseOptions& options, ParsedFrame& out);
+                                    const ParseOptions& options, ParsedFrame& out) noexcept;
 
 // ICMP types that report an error about a quoted datagram (RFC 792/1812).
 inline bool is_icmp_error(std::uint8_t type) {

@@ -4,7 +4,8 @@
 
 namespace tandem::director {
 
-Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v, const Egress& egress) {
+Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
+                   const Egress& egress) noexcept {
   if (v.l3 != net::L3Kind::kIpv4 || v.eth.header_len == 0 || frame.size() != v.buffer_len) {
     return Rewrite{};
   }

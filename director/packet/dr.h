@@ -12,6 +12,7 @@
 namespace tandem::director {
 
 // `frame` must be the buffer `v` was parsed from. Any VLAN tag is kept.
-Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v, const Egress& egress);
+Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
+                   const Egress& egress) noexcept;
 
 }  // namespace tandem::director

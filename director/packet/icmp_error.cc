@@ -73,13 +73,13 @@ std::size_t build(std::span<std::uint8_t> out, std::span<const std::uint8_t> ori
 }  // namespace
 
 std::size_t build_time_exceeded(std::span<std::uint8_t> out, std::span<const std::uint8_t> original,
-                                const net::ParsedFrame& v, const IcmpErrorParams& params) {
+                                const net::ParsedFrame& v, const IcmpErrorParams& params) noexcept {
   return build(out, original, v, net::kIcmpTimeExceeded, 0, 0, params);
 }
 
 std::size_t build_frag_needed(std::span<std::uint8_t> out, std::span<const std::uint8_t> original,
                               const net::ParsedFrame& v, std::uint16_t next_hop_mtu,
-                              const IcmpErrorParams& params) {
+                              const IcmpErrorParams& params) noexcept {
   return build(out, original, v, net::kIcmpDestUnreachable, net::kIcmpCodeFragNeeded, next_hop_mtu,
                params);
 }

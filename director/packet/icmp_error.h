@@ -32,10 +32,10 @@ struct IcmpErrorParams {
 // or was link- or IP-broadcast/multicast, or its source does not name a
 // single host) or `out` is shorter than the frame needs.
 std::size_t build_time_exceeded(std::span<std::uint8_t> out, std::span<const std::uint8_t> original,
-                                const net::ParsedFrame& v, const IcmpErrorParams& params);
+                                const net::ParsedFrame& v, const IcmpErrorParams& params) noexcept;
 
 std::size_t build_frag_needed(std::span<std::uint8_t> out, std::span<const std::uint8_t> original,
                               const net::ParsedFrame& v, std::uint16_t next_hop_mtu,
-                              const IcmpErrorParams& params);
+                              const IcmpErrorParams& params) noexcept;
 
 }  // namespace tandem::director

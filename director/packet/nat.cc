@@ -141,22 +141,22 @@ Rewrite nat_icmp(std::span<std::uint8_t> frame, const net::ParsedFrame& v, const
 }  // namespace
 
 Rewrite nat_inbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                    const net::Endpoint& real, const Egress& egress) {
+                    const net::Endpoint& real, const Egress& egress) noexcept {
   return nat_transport(frame, v, real, egress, Side::kDestination);
 }
 
 Rewrite nat_outbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                     const net::Endpoint& virt, const Egress& egress) {
+                     const net::Endpoint& virt, const Egress& egress) noexcept {
   return nat_transport(frame, v, virt, egress, Side::kSource);
 }
 
 Rewrite nat_icmp_inbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                         const net::Endpoint& real, const Egress& egress) {
+                         const net::Endpoint& real, const Egress& egress) noexcept {
   return nat_icmp(frame, v, real, egress, Side::kDestination);
 }
 
 Rewrite nat_icmp_outbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                          const net::Endpoint& virt, const Egress& egress) {
+                          const net::Endpoint& virt, const Egress& egress) noexcept {
   return nat_icmp(frame, v, virt, egress, Side::kSource);
 }
 

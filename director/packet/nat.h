@@ -16,21 +16,21 @@ namespace tandem::director {
 
 // TCP or UDP from a client: daddr := real.address, dport := real.port.
 Rewrite nat_inbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                    const net::Endpoint& real, const Egress& egress);
+                    const net::Endpoint& real, const Egress& egress) noexcept;
 
 // TCP or UDP reply from a real server: saddr := virt.address, sport := virt.port.
 Rewrite nat_outbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                     const net::Endpoint& virt, const Egress& egress);
+                     const net::Endpoint& virt, const Egress& egress) noexcept;
 
 // An ICMP error from the client side about a reply we sent (quote: VIP:vport
 // -> client): outer daddr and the quote's source become real.
 Rewrite nat_icmp_inbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                         const net::Endpoint& real, const Egress& egress);
+                         const net::Endpoint& real, const Egress& egress) noexcept;
 
 // An ICMP error from the real-server side about a request it received
 // (quote: client -> RIP:rport): outer saddr and the quote's destination
 // become virt.
 Rewrite nat_icmp_outbound(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
-                          const net::Endpoint& virt, const Egress& egress);
+                          const net::Endpoint& virt, const Egress& egress) noexcept;
 
 }  // namespace tandem::director

@@ -2,7 +2,7 @@
 
 namespace tandem::director {
 
-std::string_view verdict_name(Verdict verdict) {
+std::string_view verdict_name(Verdict verdict) noexcept {
   switch (verdict) {
     case Verdict::kForward:
       return "forward";

@@ -23,7 +23,7 @@ enum class Verdict : std::uint8_t {
   kNotApplicable,        // the frame is not something this rewrite handles
 };
 
-std::string_view verdict_name(Verdict verdict);
+std::string_view verdict_name(Verdict verdict) noexcept;
 
 // The link the rewritten frame leaves on.
 struct Egress {

@@ -8,7 +8,8 @@
 namespace tandem::director {
 
 Rewrite tun_encapsulate(std::span<std::uint8_t> buffer, std::uint32_t frame_offset,
-                        const net::ParsedFrame& v, const TunParams& params, const Egress& egress) {
+                        const net::ParsedFrame& v, const TunParams& params,
+                        const Egress& egress) noexcept {
   if (v.l3 != net::L3Kind::kIpv4 || v.eth.header_len == 0 || frame_offset > buffer.size() ||
       buffer.size() - frame_offset != v.buffer_len) {
     return Rewrite{};

@@ -30,6 +30,7 @@ struct TunParams {
 // are copied from the inner header. A datagram that would exceed the egress
 // MTU once wrapped gets kFragmentationNeeded with next_hop_mtu = mtu - 20.
 Rewrite tun_encapsulate(std::span<std::uint8_t> buffer, std::uint32_t frame_offset,
-                        const net::ParsedFrame& v, const TunParams& params, const Egress& egress);
+                        const net::ParsedFrame& v, const TunParams& params,
+                        const Egress& egress) noexcept;
 
 }  // namespace tandem::director
