@@ -148,10 +148,12 @@ void parse_instance(const Value& v, Config& cfg) {
           }
         }
       }
-      for (const net::Ipv4Prefix& mine : inst.virtual_addresses) {
-        if (mine.address == p->address) {
-          item.error("virtual address " + p->address.to_string() + " is listed twice");
-        }
+      bool twice = false;
+      for (const net::Ipv4Prefix& mine : inst.virtual_addresses)
+        twice = twice || mine.address == p->address;
+      if (twice) {
+        item.error("virtual address " + p->address.to_string() + " is listed twice");
+        continue;
       }
       inst.virtual_addresses.push_back(*p);
     }

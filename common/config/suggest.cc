@@ -38,6 +38,8 @@ std::optional<std::string> did_you_mean(std::string_view word,
     std::string lc(candidate);
     for (char& c : lc) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     std::size_t d = edit_distance(lowered, lc);
+    // Replacing every letter is not a typo: "c" is not a misspelt "a".
+    if (d >= std::max(lowered.size(), lc.size())) continue;
     if (d < best_distance) {
       best_distance = d;
       best = std::string(candidate);

@@ -13,8 +13,9 @@ namespace tandem::config {
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The closest candidate if it is close enough to be a plausible typo
-// (distance at most a third of the word, at least 1, at most 3); ties go to
-// the earlier candidate so the answer is stable.
+// (distance at most a third of the word, at least 1, at most 3, and not a
+// replacement of every letter); ties go to the earlier candidate so the
+// answer is stable.
 std::optional<std::string> did_you_mean(std::string_view word,
                                         std::span<const std::string_view> candidates);
 

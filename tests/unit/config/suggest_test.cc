@@ -32,6 +32,7 @@ TEST(Suggest, ShortWordsAllowOneEdit) {
   constexpr std::array<std::string_view, 3> names = {"rr", "wrr", "lc"};
   EXPECT_EQ(did_you_mean("r", names), "rr");
   EXPECT_FALSE(did_you_mean("xyz", names).has_value());
+  EXPECT_FALSE(did_you_mean("x", names).has_value());  // not "lc": every letter differs
 }
 
 TEST(Suggest, TiesGoToTheEarlierCandidate) {
