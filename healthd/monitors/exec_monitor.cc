@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,7 +98,8 @@ class ExecSession final : public Session {
     pid_ = pid;
     ::fcntl(pipefd[0], F_SETFL, ::fcntl(pipefd[0], F_GETFL) | O_NONBLOCK);
     out_.assign(pipefd[0]);
-    const int pidfd = ::pidfd_open(pid_, 0);
+    // Via syscall: glibc 2.36 declares pidfd_open without C linkage for C++.
+    const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
     if (pidfd < 0) return fail_errno("pidfd_open");
     exit_.assign(pidfd);
     phase_ = "running";

@@ -20,7 +20,7 @@ std::string connect_error_summary(const boost::system::error_code& ec) {
 }
 
 std::string millis(std::chrono::steady_clock::duration d) {
-  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
+  return std::to_string(std::chrono::round<std::chrono::milliseconds>(d).count()) + " ms";
 }
 
 Session::Session(asio::io_context& io, MonoTime deadline, Callback done)
