@@ -275,18 +275,22 @@ void ControlServer::add_command(std::string name, Handler handler) {
 }
 
 std::optional<std::string> ControlServer::listen(const std::string& path,
-                                                 std::optional<gid_t> group) {
+                                                 std::optional<gid_t> group, mode_t mode) {
   if (auto busy = clear_stale_socket(path)) return busy;
   boost::system::error_code ec;
   asio::local::stream_protocol::acceptor acceptor(state_->io);
   acceptor.open(asio::local::stream_protocol(), ec);
   if (ec) return "socket: " + ec.message();
-  // bind() creates the file; the umask keeps it from ever being wider than 0660.
-  const mode_t old_mask = ::umask(0117);
+  // bind() creates the file; the umask keeps it from ever being wider than `mode`.
+  const mode_t old_mask = ::umask(~mode & 0777);
   acceptor.bind(asio::local::stream_protocol::endpoint(path), ec);
   ::umask(old_mask);
   if (ec) return path + ": bind: " + ec.message();
-  if (::chmod(path.c_str(), 0660) != 0) return path + ": chmod: " + std::strerror(errno);
+  if (::chmod(path.c_str(), mode) != 0) {
+    const std::string reason = path + ": chmod: " + std::strerror(errno);
+    ::unlink(path.c_str());
+    return reason;
+  }
   if (group && ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0)
     log::warn(path + ": cannot set group " + std::to_string(*group) + ": " + std::strerror(errno));
   acceptor.listen(asio::socket_base::max_listen_connections, ec);

@@ -62,9 +62,11 @@ class ControlServer {
   // `subscribe` is built in; registering it or a name twice replaces it.
   void add_command(std::string name, Handler handler);
 
-  // Binds `path` (mode 0660, group `group` when given) and starts accepting.
-  // Returns the reason on failure, e.g. another instance is already running.
-  std::optional<std::string> listen(const std::string& path, std::optional<gid_t> group);
+  // Binds `path` (file mode `mode`, group `group` when given) and starts
+  // accepting. Returns the reason on failure, e.g. another instance is
+  // already running.
+  std::optional<std::string> listen(const std::string& path, std::optional<gid_t> group,
+                                    mode_t mode = 0660);
 
   // Serves an already connected socket (socketpair in tests); the credential
   // check applies as for accepted connections.

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <array>
-#include <optional>
 
 namespace tandem::runner {
 
@@ -71,12 +70,12 @@ std::string usage(std::string_view program) {
   return "usage: " + p +
          " [options]\n"
          "  --config FILE      configuration file (default /etc/tandem/tandem.yaml)\n"
-         "  --run-dir DIR      directory for the control socket and pid file (default "
-         "/run/tandem)\n"
+         "  --run-dir DIR      directory for the control socket and pid file\n"
+         "                     (default: global.run_dir of the config, /run/tandem)\n"
          "  --node NAME        this director's name (default: short host name)\n"
          "  --foreground       do not daemonize (implied under systemd)\n"
          "  --check-config     validate the configuration and exit: 0 valid, 2 invalid\n"
-         "  --log-level LEVEL  error, warn, info (default) or debug\n"
+         "  --log-level LEVEL  error, warn, info or debug (default: global.log_level)\n"
          "  --version          print the version and exit\n"
          "  --help             print this help and exit\n";
 }

@@ -2,6 +2,7 @@
 // The command line every Tandem daemon shares. Parsing is pure so every
 // accepted and refused spelling is unit-tested; main decides what to do.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,10 +13,10 @@ namespace tandem::runner {
 
 struct Options {
   std::string config = "/etc/tandem/tandem.yaml";
-  std::string run_dir = "/run/tandem";
-  std::string node;  // defaults to the short host name
+  std::string run_dir;  // empty: the config's global.run_dir (default /run/tandem)
+  std::string node;     // defaults to the short host name
   bool foreground = false;
-  log::Level log_level = log::Level::kInfo;
+  std::optional<log::Level> log_level;  // unset: the config's global.log_level
 };
 
 enum class Action { kRun, kCheckConfig, kHelp, kVersion, kUsageError };

@@ -78,6 +78,12 @@ void set_level(Level min_level) {
   s.min_level = min_level;
 }
 
+void set_target(Target target) {
+  State& s = state();
+  std::lock_guard lock(s.mu);
+  s.target = target;
+}
+
 void set_sink(Sink sink) {
   State& s = state();
   std::lock_guard lock(s.mu);

@@ -22,6 +22,7 @@ std::string_view level_name(Level level);
 // and becomes SYSLOG_IDENTIFIER in the journal.
 void init(std::string ident, Level min_level, Target target);
 void set_level(Level min_level);
+void set_target(Target target);
 
 // Replaces the output; for tests. An empty function restores init's target.
 using Sink = std::function<void(Level, std::string_view)>;

@@ -36,6 +36,32 @@ Json diagnostics_json(const std::vector<Diagnostic>& diags) {
   return out;
 }
 
+log::Level to_log_level(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::debug:
+      return log::Level::kDebug;
+    case config::LogLevel::info:
+    case config::LogLevel::notice:
+      return log::Level::kInfo;
+    case config::LogLevel::warning:
+      return log::Level::kWarn;
+    case config::LogLevel::error:
+      return log::Level::kError;
+  }
+  return log::Level::kInfo;
+}
+
+Options resolve(Options options, const config::Config& cfg) {
+  if (options.run_dir.empty()) options.run_dir = cfg.global.run_dir;
+  return options;
+}
+
+ipc::ServerLimits limits_from(const config::Control& control) {
+  ipc::ServerLimits limits;
+  limits.max_message = control.max_message_size;
+  return limits;
+}
+
 }  // namespace
 
 struct Runner::Timers {
@@ -49,11 +75,13 @@ std::string version() {
   return TANDEM_VERSION;
 }
 
-Runner::Runner(std::string daemon, Options options, Loader loader)
+Runner::Runner(std::string daemon, Options options, config::Config initial, Loader loader)
     : daemon_(std::move(daemon)),
-      options_(std::move(options)),
-      control_(io_, ipc::ServerLimits{}, ipc::default_policy("tandem")),
+      options_(resolve(std::move(options), initial)),
+      control_(io_, limits_from(initial.control),
+               ipc::default_policy(initial.control.socket_group)),
       keeper_(options_.config, std::move(loader)),
+      initial_(std::move(initial)),
       timers_(std::make_unique<Timers>(io_)),
       started_(std::chrono::steady_clock::now()) {
   register_builtins();
@@ -124,6 +152,7 @@ LoadOutcome Runner::reload() {
   LoadOutcome outcome = keeper_.reload();
   last_reload_time_ = unix_now();
   if (outcome.ok) {
+    apply_log_level(*keeper_.current());
     log::info("configuration generation " + std::to_string(outcome.generation) + " is running");
   } else {
     for (const auto& d : outcome.errors) log::error(d.to_string());
@@ -135,6 +164,11 @@ LoadOutcome Runner::reload() {
                             {"generation", outcome.generation},
                             {"errors", diagnostics_json(outcome.errors)}});
   return outcome;
+}
+
+void Runner::apply_log_level(const config::Config& cfg) {
+  // An explicit --log-level beats the file, also across reloads.
+  log::set_level(options_.log_level.value_or(to_log_level(cfg.global.log_level)));
 }
 
 void Runner::wait_signal() {
@@ -159,20 +193,26 @@ void Runner::arm_watchdog() {
   });
 }
 
-int Runner::run(std::optional<config::LoadResult> initial, std::function<void()> on_ready) {
-  LoadOutcome first = initial ? keeper_.install(std::move(*initial)) : keeper_.reload();
-  last_reload_time_ = unix_now();
-  if (!first.ok) {
-    for (const auto& d : first.errors) log::error(d.to_string());
-    log::error("cannot start without a valid configuration");
-    return 2;
+int Runner::run(std::function<void()> on_ready) {
+  const config::Control control = initial_ ? initial_->control : config::Control{};
+  if (initial_) {
+    LoadOutcome first = keeper_.install(config::LoadResult{std::move(*initial_), {}});
+    initial_.reset();
+    last_reload_time_ = unix_now();
+    if (!first.ok) {
+      for (const auto& d : first.errors) log::error(d.to_string());
+      log::error("cannot start: the daemon refused its configuration");
+      return 2;
+    }
+    apply_log_level(*keeper_.current());
   }
   if (auto err = make_run_dir(options_.run_dir)) {
     log::error("run directory: " + *err);
     return 1;
   }
-  auto group = ipc::lookup_group("tandem");
-  if (auto err = control_.listen(socket_path(), group)) {
+  std::optional<gid_t> group;
+  if (!control.socket_group.empty()) group = ipc::lookup_group(control.socket_group);
+  if (auto err = control_.listen(socket_path(), group, static_cast<mode_t>(control.socket_mode))) {
     log::error("control socket: " + *err);
     return 1;
   }
@@ -248,16 +288,17 @@ int run_main(std::string daemon, int argc, char** argv, const std::function<void
 
   ::signal(SIGPIPE, SIG_IGN);
   const bool detach = !options.foreground && !under_systemd();
-  log::init(program, options.log_level,
-            journal_attached() ? log::Target::kJournal : log::Target::kStderr);
+  const auto target = journal_attached() ? log::Target::kJournal : log::Target::kStderr;
+  log::init(program, options.log_level.value_or(log::Level::kInfo), target);
   // Detach before any thread or event loop exists: fork keeps only the caller.
   Detached detached = detach ? Detached::detach() : Detached();
-  Runner runner(daemon, options, loader);
+  Runner runner(daemon, options, std::move(*loaded.config), loader);
   wire(runner);
-  return runner.run(std::move(loaded), [&] {
+  return runner.run([&] {
     if (!detach) return;
     detached.ready();
-    log::init(program, options.log_level, log::Target::kJournal);
+    // stderr is /dev/null from here on.
+    log::set_target(log::Target::kJournal);
   });
 }
 

@@ -23,7 +23,11 @@ using StatusFn = std::function<ipc::Json()>;
 class Runner {
  public:
   // `daemon` is the short name: "director" -> tandem-director, director.sock.
-  Runner(std::string daemon, Options options, Loader loader = config::load_file);
+  // `initial` is the validated configuration the daemon starts with; its
+  // control section (socket group, mode, message size) holds until restart.
+  // An empty options.run_dir means initial.global.run_dir.
+  Runner(std::string daemon, Options options, config::Config initial,
+         Loader loader = config::load_file);
   ~Runner();
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
@@ -42,12 +46,10 @@ class Runner {
   // Publishes an event to subscribers of the control socket.
   void publish(std::string_view topic, const ipc::Json& data);
 
-  // Installs the initial configuration (already validated by the caller,
-  // or loaded here when none is given), binds the control socket, tells
-  // systemd and `on_ready` that start-up is done, and serves until stop().
-  // Returns the process exit code.
-  int run(std::optional<config::LoadResult> initial = std::nullopt,
-          std::function<void()> on_ready = {});
+  // Hands the initial configuration to the on_config hook, binds the
+  // control socket, tells systemd and `on_ready` that start-up is done, and
+  // serves until stop(). Returns the process exit code.
+  int run(std::function<void()> on_ready = {});
   void stop();
 
   // The `reload` command and SIGHUP both land here.
@@ -59,12 +61,14 @@ class Runner {
   void wait_signal();
   void arm_watchdog();
   void register_builtins();
+  void apply_log_level(const config::Config& cfg);
 
   std::string daemon_;
   Options options_;
   boost::asio::io_context io_;
   ipc::ControlServer control_;
   ConfigKeeper keeper_;
+  std::optional<config::Config> initial_;
   StatusFn status_fn_;
   struct Timers;
   std::unique_ptr<Timers> timers_;
