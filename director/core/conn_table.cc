@@ -168,6 +168,7 @@ void ConnTable::wheel_link(EntryId id, std::uint16_t slot) {
   e.wheel_next = wheel_[slot];
   if (e.wheel_next != kNone) at(e.wheel_next).wheel_prev = id;
   wheel_[slot] = id;
+  if (slot < kSlots) occupied_[slot / 64] |= std::uint64_t{1} << (slot % 64);
 }
 
 void ConnTable::wheel_unlink(EntryId id) {
@@ -176,9 +177,26 @@ void ConnTable::wheel_unlink(EntryId id) {
     at(e.wheel_prev).wheel_next = e.wheel_next;
   } else {
     wheel_[e.wheel_slot] = e.wheel_next;
+    if (e.wheel_next == kNone && e.wheel_slot < kSlots) {
+      occupied_[e.wheel_slot / 64] &= ~(std::uint64_t{1} << (e.wheel_slot % 64));
+    }
   }
   if (e.wheel_next != kNone) at(e.wheel_next).wheel_prev = e.wheel_prev;
   e.wheel_slot = kNotInWheel;
+}
+
+std::uint32_t ConnTable::empty_run(std::uint16_t slot) const {
+  std::uint32_t run = 0;
+  std::uint32_t s = slot;
+  while (run < kSlots) {
+    // Bits from s upward within its word.
+    const std::uint64_t word = occupied_[s / 64] >> (s % 64);
+    if (word != 0) return run + static_cast<std::uint32_t>(std::countr_zero(word));
+    const std::uint32_t rest = 64 - s % 64;
+    run += rest;
+    s = (s + rest) % kSlots;
+  }
+  return kSlots;
 }
 
 void ConnTable::wheel_insert(EntryId id, std::uint32_t tick) {

@@ -1,6 +1,7 @@
 #include "director/core/director.h"
 
 #include <algorithm>
+#include <map>
 
 namespace tandem::director {
 namespace {
@@ -314,6 +315,52 @@ TableStats Director::table_stats() const {
   t.max_entries = table_.max_entries();
   t.memory = table_.memory();
   return t;
+}
+
+std::string Director::audit() const {
+  struct Count {
+    std::int32_t active = 0, inactive = 0, persistent = 0;
+    std::uint32_t refs = 0;
+  };
+  std::map<DestId, Count> seen;
+  std::size_t templates = 0;
+  std::string err;
+  table_.for_each([&](EntryId id, const ConnEntry& e) {
+    Count& c = seen[e.dest];
+    ++c.refs;
+    if (e.is_template()) {
+      ++templates;
+      ++c.persistent;
+    } else if (has(e.flags, entry_flag::kInactive)) {
+      ++c.inactive;
+    } else {
+      ++c.active;
+    }
+    if (e.dest >= dests_.size() || !dests_[e.dest]) {
+      err += "entry " + std::to_string(id) + " points at a freed server; ";
+    }
+    if (!e.is_template() && e.protocol == Protocol::tcp &&
+        has(e.flags, entry_flag::kInactive) == tcp_state_active(e.state)) {
+      err += "entry " + std::to_string(id) + " counted against its state; ";
+    }
+    if (!e.is_template() && e.control != kNone) {
+      const ConnEntry& t = table_.at(e.control);
+      if (!has(t.flags, entry_flag::kUsed) || !t.is_template()) {
+        err += "entry " + std::to_string(id) + " controlled by a non-template; ";
+      }
+    }
+  });
+  if (templates != templates_) err += "template count drifted; ";
+  for (const auto& d : dests_) {
+    if (!d) continue;
+    const Count c = seen.count(d->id) != 0 ? seen.at(d->id) : Count{};
+    if (c.active != d->active || c.inactive != d->inactive || c.persistent != d->persistent ||
+        c.refs != d->refs) {
+      err += "server " + std::to_string(d->id) + " counters drifted; ";
+    }
+    if (!d->available && d->refs == 0) err += "removed server " + std::to_string(d->id) + " kept; ";
+  }
+  return err;
 }
 
 // ------------------------------------------------------------- accounting

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -170,6 +171,11 @@ class Director {
   const ConnTable& table() const { return table_; }
   TableStats table_stats() const;
   const DirectorCounters& counters() const { return counters_; }
+
+  // Recounts every server's ActiveConn/InActConn/templates and references
+  // from the table and checks them against the counters; O(entries), for
+  // tests and fuzzing. Empty string when consistent.
+  std::string audit() const;
 
  private:
   Decision handle_in(const PacketMeta& m, TimePoint now);

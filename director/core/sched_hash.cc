@@ -93,6 +93,15 @@ class Maglev final : public Scheduler {
   explicit Maglev(SchedulerFlags flags) : flags_(flags), table_(kSize, nullptr) {}
 
   void update(ServerList servers) override {
+    // The table depends only on each server's address, port and last
+    // weight; quiescing (weight 0) or threshold edits change none of them.
+    std::vector<Input> inputs;
+    inputs.reserve(servers.size());
+    for (RealServer* s : servers) {
+      inputs.push_back({s, s->config.address.value, s->config.port, s->last_weight});
+    }
+    if (inputs == inputs_) return;
+    inputs_ = std::move(inputs);
     std::fill(table_.begin(), table_.end(), nullptr);
     int gcd = 0;
     std::uint32_t maxw = 0;
@@ -121,7 +130,7 @@ class Maglev final : public Scheduler {
       if (turns == 0) turns = lw != 0 ? 1 : 0;
       setup.push_back({offset, skip, turns});
     }
-    std::vector<bool> taken(kSize, false);
+    std::vector<std::uint8_t> taken(kSize, 0);
     std::uint32_t n = 0;
     while (n < kSize) {
       for (std::size_t d = 0; d < servers.size() && n < kSize; ++d) {
@@ -131,7 +140,7 @@ class Maglev final : public Scheduler {
             ds.perm += ds.skip;
             if (ds.perm >= kSize) ds.perm -= kSize;
           }
-          taken[ds.perm] = true;
+          taken[ds.perm] = 1;
           table_[ds.perm] = servers[d];
           ++n;
         }
@@ -156,8 +165,17 @@ class Maglev final : public Scheduler {
   }
 
  private:
+  struct Input {
+    RealServer* server;
+    std::uint32_t address;
+    std::uint16_t port;
+    std::uint32_t weight;
+    bool operator==(const Input&) const = default;
+  };
+
   SchedulerFlags flags_;
   std::vector<RealServer*> table_;
+  std::vector<Input> inputs_;
 };
 
 }  // namespace

@@ -4,9 +4,9 @@ namespace tandem::director {
 namespace {
 
 using S = TcpState;
-constexpr S NO = S::none, ES = S::established, SS = S::syn_sent, SR = S::syn_recv, FW = S::fin_wait,
-            TW = S::time_wait, CL = S::close, CW = S::close_wait, LA = S::last_ack, LI = S::listen,
-            SA = S::synack;
+// NONE and SYNACK are columns but never a next state in these tables.
+constexpr S ES = S::established, SS = S::syn_sent, SR = S::syn_recv, FW = S::fin_wait,
+            TW = S::time_wait, CL = S::close, CW = S::close_wait, LA = S::last_ack, LI = S::listen;
 
 using Row = std::array<S, kTcpStateCount>;
 // [direction][event syn, fin, ack, rst][current state NO ES SS SR FW TW CL CW LA LI SA]

@@ -94,6 +94,7 @@ class DirectorTest : public ::testing::Test {
 
   // Recount every server's connections from the table and compare.
   void check_accounting() {
+    EXPECT_EQ(d.audit(), "");
     std::map<DestId, std::pair<int, int>> seen;
     std::map<DestId, int> templates;
     d.table().for_each([&](EntryId, const ConnEntry& e) {
