@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <new>
 
 namespace tandem::director {
 namespace {
@@ -76,7 +77,11 @@ EntryId ConnTable::create(const ConnKey& k, TimePoint expires) {
     // One allocation per 4096 entries, never on the per-packet path of an
     // existing connection.
     const std::size_t s = slabs_.size();
-    slabs_.push_back(std::make_unique<ConnEntry[]>(std::size_t{1} << kSlabBits));
+    try {
+      slabs_.push_back(std::make_unique<ConnEntry[]>(std::size_t{1} << kSlabBits));
+    } catch (const std::bad_alloc&) {
+      return kNone;  // out of memory behaves like a full table
+    }
     for (std::uint32_t i = kSlabMask + 1; i-- > 0;) {
       ConnEntry& e = slabs_[s][i];
       e.flags = 0;

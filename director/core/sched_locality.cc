@@ -4,6 +4,7 @@
 // service, and expire after the configured idle time.
 
 #include <algorithm>
+#include <new>
 #include <unordered_map>
 #include <vector>
 
@@ -43,6 +44,16 @@ RealServer* least_weighted(ServerList servers) {
   return least;
 }
 
+// Remembering is an optimisation: without memory the chosen server is still
+// returned (as IPVS does), and no exception reaches the packet path.
+template <class F>
+void remember(F&& insert) {
+  try {
+    insert();
+  } catch (const std::bad_alloc&) {
+  }
+}
+
 bool listed(const RealServer* d, ServerList servers) {
   return std::find(servers.begin(), servers.end(), d) != servers.end();
 }
@@ -72,7 +83,7 @@ class Lblc final : public Scheduler {
     if (it != table_.end()) {
       it->second.dest = d;
     } else if (table_.size() < cfg_.max_entries) {
-      table_.emplace(in.dst.value, Entry{d, in.now});
+      remember([&] { table_.emplace(in.dst.value, Entry{d, in.now}); });
     }
     return d;
   }
@@ -132,7 +143,7 @@ class Lblcr final : public Scheduler {
       d = least_weighted(servers);
       if (d == nullptr) return nullptr;
       if (std::find(en.set.begin(), en.set.end(), d) == en.set.end()) {
-        en.set.insert(en.set.begin(), d);  // newest first, like list_add
+        remember([&] { en.set.insert(en.set.begin(), d); });  // newest first, like list_add
         en.lastmod = in.now;
       }
       return d;
@@ -140,7 +151,7 @@ class Lblcr final : public Scheduler {
     RealServer* d = least_weighted(servers);
     if (d == nullptr) return nullptr;
     if (table_.size() < cfg_.max_entries) {
-      table_.emplace(in.dst.value, Entry{{d}, in.now, in.now});
+      remember([&] { table_.emplace(in.dst.value, Entry{{d}, in.now, in.now}); });
     }
     return d;
   }

@@ -614,6 +614,71 @@ TEST_F(DirectorTest, TableStatsReportsMemory) {
   EXPECT_GT(t.memory.bytes_per_entry_at_max, static_cast<double>(sizeof(ConnEntry)));
 }
 
+TEST_F(DirectorTest, NatUdpRepliesFindTheirConnection) {
+  const ServiceId s = add_service(SchedulerKind::rr, 53, Protocol::udp);
+  const DestId a = add_server(s, 1, 1, Forwarding::nat, 5353);
+  ASSERT_EQ(in(1, 7, 0, 53, Protocol::udp).real_port, 5353);
+  const Decision r = out(1, 5353, 1, 7, 0, Protocol::udp, 100);
+  EXPECT_EQ(r.verdict, Verdict::forward);
+  EXPECT_EQ(r.vport, 53);
+  EXPECT_EQ(r.server, a);
+  EXPECT_EQ(d.server(a)->stats.counters.out_bytes, 100u);
+  EXPECT_EQ(out(1, 5353, 1, 7, 0, Protocol::tcp).verdict, Verdict::pass);
+}
+
+TEST_F(DirectorTest, OnePacketWithPersistenceSticksWithoutEntries) {
+  ServiceConfig c;
+  c.protocol = Protocol::udp;
+  c.vip = kVip;
+  c.port = 53;
+  c.scheduler = SchedulerKind::rr;
+  c.one_packet = true;
+  c.persistence_timeout = 60s;
+  const ServiceId s = d.add_service(c).id;
+  const DestId a = add_server(s, 1, 1, Forwarding::dr, 53);
+  const DestId b = add_server(s, 2, 1, Forwarding::dr, 53);
+  EXPECT_EQ(in(1, 7, 0, 53, Protocol::udp).server, a);
+  EXPECT_EQ(in(1, 8, 0, 53, Protocol::udp).server, a);
+  EXPECT_EQ(in(2, 7, 0, 53, Protocol::udp).server, b);
+  EXPECT_EQ(d.table_stats().connections, 0u);
+  EXPECT_EQ(d.table_stats().templates, 2u);
+  advance(60s);
+  EXPECT_EQ(d.table().size(), 0u);
+}
+
+TEST_F(DirectorTest, EditingPersistenceKeepsExistingTemplates) {
+  ServiceConfig c;
+  c.vip = kVip;
+  c.port = 80;
+  c.scheduler = SchedulerKind::rr;
+  c.persistence_timeout = 300s;
+  const ServiceId s = d.add_service(c).id;
+  const DestId a = add_server(s, 1);
+  add_server(s, 2);
+  ASSERT_EQ(in(1, 1, kSyn).server, a);
+  c.persistence_timeout = 600s;
+  ASSERT_EQ(d.edit_service(s, c), ControlError::ok);
+  EXPECT_EQ(in(1, 2, kSyn).server, a);
+  const EntryId t = d.table().find(ConnKey{Protocol::tcp, true, client(1), 0, kVip, 80});
+  ASSERT_NE(t, kNone);
+  EXPECT_EQ(d.table().at(t).expires(), now + 600s);
+}
+
+TEST_F(DirectorTest, HostileFlagsNeverBreakAccounting) {
+  const ServiceId s = add_service();
+  add_server(s, 1, 1, Forwarding::nat);
+  add_server(s, 2);
+  d.knobs().sloppy_tcp = true;
+  for (int f = 0; f < 256; ++f) {
+    in(static_cast<std::uint32_t>(f % 7), static_cast<std::uint16_t>(f % 5),
+       static_cast<std::uint8_t>(f));
+    out(1, 80, static_cast<std::uint32_t>(f % 7), static_cast<std::uint16_t>(f % 5),
+        static_cast<std::uint8_t>(255 - f));
+  }
+  advance(1000s);
+  EXPECT_EQ(d.table().size(), 0u);
+}
+
 // --------------------------------------------------------------- sharding
 
 TEST(Shard, SameClientSameShardAndSpread) {
