@@ -11,7 +11,7 @@ using test::load;
 using test::load_ok;
 using test::only_error;
 
-TEST(Alerts, RouteReferencesSendersAndServices) {
+TEST(ConfigAlerts, RouteReferencesSendersAndServices) {
   LoadResult r = load(R"(
 services:
   - {name: web, address: 198.18.0.100, port: 80}
@@ -36,7 +36,7 @@ alerts:
       has_error(r, 9, 23, "alerts.routes[0].senders[1]", "unknown sender 'pager'; defined: mail"));
 }
 
-TEST(Alerts, RouteNeedsSenders) {
+TEST(ConfigAlerts, RouteNeedsSenders) {
   LoadResult r = load(R"(
 alerts:
   routes:
@@ -50,7 +50,7 @@ alerts:
   EXPECT_TRUE(has_error(r, 5, 16, "alerts.routes[1].senders", "a route needs at least one sender"));
 }
 
-TEST(Alerts, AlertafterForms) {
+TEST(ConfigAlerts, AlertafterForms) {
   Config c = load_ok(R"(
 alerts:
   senders: {x: {type: exec, path: /bin/true}}
@@ -83,7 +83,7 @@ alerts:
   EXPECT_TRUE(has_error(r, 7, 56, "alerts.routes[3].alertevery", "got 'forever'"));
 }
 
-TEST(Alerts, QuietPeriods) {
+TEST(ConfigAlerts, QuietPeriods) {
   LoadResult r = load(R"(
 alerts:
   senders: {x: {type: exec, path: /bin/true}}
@@ -108,7 +108,7 @@ alerts:
       has_error(r, 10, 11, "alerts.routes[0].quiet[3].from", "missing required key 'from'"));
 }
 
-TEST(Alerts, MailSender) {
+TEST(ConfigAlerts, MailSender) {
   LoadResult r = load(R"(
 alerts:
   senders:
@@ -136,7 +136,7 @@ alerts:
   EXPECT_TRUE(has_error(r, 11, 7, "alerts.senders.m.url", "unknown key 'url'"));
 }
 
-TEST(Alerts, MailSenderRequiredKeys) {
+TEST(ConfigAlerts, MailSenderRequiredKeys) {
   LoadResult r = load("alerts:\n  senders:\n    m: {type: mail}\n");
   ASSERT_EQ(r.errors.size(), 3u) << format_diagnostics(r.errors);
   EXPECT_TRUE(has_error(r, 3, 8, "alerts.senders.m.server", "missing required key 'server'"));
@@ -144,7 +144,7 @@ TEST(Alerts, MailSenderRequiredKeys) {
   EXPECT_TRUE(has_error(r, 3, 8, "alerts.senders.m.to", "missing required key 'to'"));
 }
 
-TEST(Alerts, PageSender) {
+TEST(ConfigAlerts, PageSender) {
   LoadResult r = load(R"(
 alerts:
   senders:
@@ -163,7 +163,7 @@ alerts:
   EXPECT_TRUE(has_error(r, 8, 7, "alerts.senders.q.url", "missing required key 'url'"));
 }
 
-TEST(Alerts, ExecSenderAndSenderTypes) {
+TEST(ConfigAlerts, ExecSenderAndSenderTypes) {
   LoadResult r = load(R"(
 alerts:
   spool_dir: spool

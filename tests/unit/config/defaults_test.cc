@@ -9,7 +9,7 @@ namespace {
 using namespace std::chrono_literals;
 using test::load_ok;
 
-TEST(Defaults, GlobalFollowsIpvs) {
+TEST(ConfigDefaults, GlobalFollowsIpvs) {
   Config c = load_ok("global: {}\n");
   const Global& g = c.global;
   EXPECT_EQ(g.log_level, LogLevel::info);
@@ -34,7 +34,7 @@ TEST(Defaults, GlobalFollowsIpvs) {
   EXPECT_FALSE(g.sloppy_tcp);
 }
 
-TEST(Defaults, ControlAndAlertsAndNodes) {
+TEST(ConfigDefaults, ControlAndAlertsAndNodes) {
   Config c = load_ok("control: {}\nalerts: {}\n");
   EXPECT_EQ(c.control.socket_group, "tandem");
   EXPECT_EQ(c.control.socket_mode, 0660u);
@@ -44,7 +44,7 @@ TEST(Defaults, ControlAndAlertsAndNodes) {
   EXPECT_EQ(resolve_node(c, "anything"), nullptr);
 }
 
-TEST(Defaults, ServiceAndRealServer) {
+TEST(ConfigDefaults, ServiceAndRealServer) {
   Config c = load_ok(R"(
 services:
   - name: web
@@ -79,7 +79,7 @@ services:
   EXPECT_TRUE(rs.monitors.empty());
 }
 
-TEST(Defaults, PersistenceTrueMeans360SecondsPerClientAddress) {
+TEST(ConfigDefaults, PersistenceTrueMeans360SecondsPerClientAddress) {
   Config c = load_ok(R"(
 services:
   - name: web
@@ -93,7 +93,7 @@ services:
   EXPECT_EQ(p.netmask, 32);
 }
 
-TEST(Defaults, RealServerNameIncludesAGivenPort) {
+TEST(ConfigDefaults, RealServerNameIncludesAGivenPort) {
   Config c = load_ok(R"(
 services:
   - name: web
@@ -107,7 +107,7 @@ services:
   EXPECT_EQ(c.services.at(0).real_servers.at(0).name, "198.18.1.11:8080");
 }
 
-TEST(Defaults, FallbackTakesServicePortAndForwarding) {
+TEST(ConfigDefaults, FallbackTakesServicePortAndForwarding) {
   Config c = load_ok(R"(
 services:
   - name: web
@@ -124,7 +124,7 @@ services:
   EXPECT_EQ(fb->forwarding, Forwarding::nat);
 }
 
-TEST(Defaults, MonitorLikeLdirectord) {
+TEST(ConfigDefaults, MonitorLikeLdirectord) {
   Config c = load_ok(R"(
 monitors:
   h:
@@ -172,7 +172,7 @@ monitors:
   EXPECT_FALSE(c.monitors[3].exec.mon_compatible);
 }
 
-TEST(Defaults, VrrpFollowsRfc5798) {
+TEST(ConfigDefaults, VrrpFollowsRfc5798) {
   Config c = load_ok(R"(
 interfaces:
   outside: {device: eth0, role: outside}
@@ -202,7 +202,7 @@ vrrp:
   EXPECT_TRUE(c.vrrp.sync_groups.empty());
 }
 
-TEST(Defaults, SyncFollowsIpvs) {
+TEST(ConfigDefaults, SyncFollowsIpvs) {
   Config c = load_ok(R"(
 interfaces:
   inside: {device: eth1, role: inside}
@@ -226,7 +226,7 @@ sync:
   EXPECT_FALSE(Config{}.sync.enabled);
 }
 
-TEST(Defaults, SendersAndRoutesFollowMon) {
+TEST(ConfigDefaults, SendersAndRoutesFollowMon) {
   Config c = load_ok(R"(
 alerts:
   senders:

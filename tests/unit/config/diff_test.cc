@@ -36,7 +36,7 @@ std::string replace(std::string text, const std::string& from, const std::string
   return text;
 }
 
-TEST(Fingerprint, IgnoresFormattingCommentsAndKeyOrder) {
+TEST(ConfigFingerprint, IgnoresFormattingCommentsAndKeyOrder) {
   Config a = load_ok(kBase);
   Config b = load_ok(R"(
 # the same services, written differently
@@ -60,7 +60,7 @@ monitors:
   EXPECT_FALSE(diff(a, b).any());
 }
 
-TEST(Fingerprint, ChangesWithAnyValue) {
+TEST(ConfigFingerprint, ChangesWithAnyValue) {
   Config a = load_ok(kBase);
   Config b = load_ok(replace(kBase, "{name: rs2, address: 198.18.1.12}",
                              "{name: rs2, address: 198.18.1.12, weight: 2}"));
@@ -71,7 +71,7 @@ TEST(Fingerprint, ChangesWithAnyValue) {
   EXPECT_EQ(fingerprint(Config{}), fingerprint(load_ok("")));
 }
 
-TEST(Diff, WeightChangeTouchesOneServiceAndOneRealServer) {
+TEST(ConfigDiff, WeightChangeTouchesOneServiceAndOneRealServer) {
   Config a = load_ok(kBase);
   Config b = load_ok(replace(kBase, "{name: rs2, address: 198.18.1.12}",
                              "{name: rs2, address: 198.18.1.12, weight: 2}"));
@@ -88,7 +88,7 @@ TEST(Diff, WeightChangeTouchesOneServiceAndOneRealServer) {
   EXPECT_EQ(rs.unchanged, Names{"rs1"});
 }
 
-TEST(Diff, TemplateChangeReachesItsUsersOnly) {
+TEST(ConfigDiff, TemplateChangeReachesItsUsersOnly) {
   Config a = load_ok(kBase);
   Config b = load_ok(replace(kBase, "path: /health}", "path: /healthz}"));
   ConfigDiff d = diff(a, b);
@@ -97,7 +97,7 @@ TEST(Diff, TemplateChangeReachesItsUsersOnly) {
   EXPECT_EQ(d.services.unchanged, Names{"b"});
 }
 
-TEST(Diff, AddedAndRemoved) {
+TEST(ConfigDiff, AddedAndRemoved) {
   Config a = load_ok(kBase);
   Config b = load_ok(replace(replace(kBase, "name: b", "name: c"), "port: 443", "port: 8443"));
   ConfigDiff d = diff(a, b);
@@ -106,7 +106,7 @@ TEST(Diff, AddedAndRemoved) {
   EXPECT_EQ(d.services.unchanged, Names{"a"});
 }
 
-TEST(Diff, SectionFlags) {
+TEST(ConfigDiff, SectionFlags) {
   Config a = load_ok(kBase);
   Config b = a;
   b.global.sloppy_tcp = true;
@@ -124,7 +124,7 @@ TEST(Diff, SectionFlags) {
 
 // A line moved in the file changes no value: positions are not part of
 // the config, so nothing is reloaded.
-TEST(Diff, MovedLinesChangeNothing) {
+TEST(ConfigDiff, MovedLinesChangeNothing) {
   Config a = load_ok(kBase);
   Config b = load_ok(std::string("\n\n# moved down\n\n") + kBase);
   EXPECT_FALSE(diff(a, b).any());

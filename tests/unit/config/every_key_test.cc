@@ -229,7 +229,7 @@ control:
   max_message_size: 65536
 )";
 
-TEST(EveryKey, NodesGlobalInterfacesControl) {
+TEST(ConfigEveryKey, NodesGlobalInterfacesControl) {
   Config c = test::load_ok(kEveryKey);
   ASSERT_EQ(c.nodes.size(), 2u);
   EXPECT_EQ(c.nodes[0].name, "dir1");
@@ -274,7 +274,7 @@ TEST(EveryKey, NodesGlobalInterfacesControl) {
   EXPECT_EQ(c.control.max_message_size, 65536u);
 }
 
-TEST(EveryKey, MonitorTemplates) {
+TEST(ConfigEveryKey, MonitorTemplates) {
   Config c = test::load_ok(kEveryKey);
   ASSERT_EQ(c.monitors.size(), 8u);
   const Monitor& web = c.monitors[0];
@@ -317,7 +317,7 @@ TEST(EveryKey, MonitorTemplates) {
   EXPECT_TRUE(ex.mon_compatible);
 }
 
-TEST(EveryKey, Services) {
+TEST(ConfigEveryKey, Services) {
   Config c = test::load_ok(kEveryKey);
   ASSERT_EQ(c.services.size(), 2u);
   const Service& s = c.services[0];
@@ -389,7 +389,7 @@ TEST(EveryKey, Services) {
   EXPECT_EQ(mh.forwarding, Forwarding::tun);
 }
 
-TEST(EveryKey, Vrrp) {
+TEST(ConfigEveryKey, Vrrp) {
   Config c = test::load_ok(kEveryKey);
   ASSERT_EQ(c.vrrp.instances.size(), 2u);
   const VrrpInstance& v = c.vrrp.instances[0];
@@ -426,7 +426,7 @@ TEST(EveryKey, Vrrp) {
   EXPECT_EQ(c.vrrp.sync_groups[0].instances, (std::vector<std::string>{"vip", "gw"}));
 }
 
-TEST(EveryKey, Sync) {
+TEST(ConfigEveryKey, Sync) {
   Config c = test::load_ok(kEveryKey);
   const Sync& s = c.sync;
   EXPECT_TRUE(s.enabled);
@@ -450,7 +450,7 @@ TEST(EveryKey, Sync) {
   EXPECT_EQ(s.refresh_interval, 5min);
 }
 
-TEST(EveryKey, Alerts) {
+TEST(ConfigEveryKey, Alerts) {
   Config c = test::load_ok(kEveryKey);
   const Alerts& a = c.alerts;
   EXPECT_EQ(a.spool_dir, "/var/tmp/tandem-spool");
@@ -499,7 +499,7 @@ TEST(EveryKey, Alerts) {
   EXPECT_EQ(r.quiet[1].end_minute, 24 * 60);
 }
 
-TEST(EveryKey, DumpReadsBackEqual) {
+TEST(ConfigEveryKey, DumpReadsBackEqual) {
   Config c = test::load_ok(kEveryKey);
   std::string text = dump(c);
   LoadResult again = load_string(text, "dump");

@@ -31,7 +31,7 @@ LoadResult load_list(const std::string& list) {
   return load(std::string(kHead) + list);
 }
 
-TEST(Monitors, UnknownTemplateSuggests) {
+TEST(ConfigMonitors, UnknownTemplateSuggests) {
   LoadResult r = load_list("          - wbe\n");
   EXPECT_TRUE(only_error(r, 12, 13, "services[0].real_servers[0].monitors[0]",
                          "unknown monitor template 'wbe' (did you mean 'web'?)"));
@@ -40,7 +40,7 @@ TEST(Monitors, UnknownTemplateSuggests) {
                          "unknown monitor template 'nothing'; defined: web"));
 }
 
-TEST(Monitors, OverrideKeepsTheTemplateAndChecksItsKeys) {
+TEST(ConfigMonitors, OverrideKeepsTheTemplateAndChecksItsKeys) {
   Config c = load_ok(std::string(kHead) + R"(          - use: web
             expect_body: ok
             interval: 6s
@@ -65,7 +65,7 @@ TEST(Monitors, OverrideKeepsTheTemplateAndChecksItsKeys) {
                         "unknown key 'expect'"));
 }
 
-TEST(Monitors, KeysOfAnotherTypeAreUnknown) {
+TEST(ConfigMonitors, KeysOfAnotherTypeAreUnknown) {
   LoadResult r = load_list(R"(          - type: tcp
             expect_body: ok
           - type: http
@@ -78,7 +78,7 @@ TEST(Monitors, KeysOfAnotherTypeAreUnknown) {
       has_error(r, 15, 13, "services[0].real_servers[0].monitors[1].sni", "unknown key 'sni'"));
 }
 
-TEST(Monitors, UnknownTypeIsTheOnlyError) {
+TEST(ConfigMonitors, UnknownTypeIsTheOnlyError) {
   LoadResult r = load_list(R"(          - type: htp
             path: /x
             expect_body: ok
@@ -87,13 +87,13 @@ TEST(Monitors, UnknownTypeIsTheOnlyError) {
                          "unknown value 'htp' (did you mean 'http'?)"));
 }
 
-TEST(Monitors, InlineNeedsType) {
+TEST(ConfigMonitors, InlineNeedsType) {
   LoadResult r = load_list("          - {interval: 5s}\n");
   EXPECT_TRUE(only_error(r, 12, 13, "services[0].real_servers[0].monitors[0].type",
                          "missing required key 'type'"));
 }
 
-TEST(Monitors, RequiredPerType) {
+TEST(ConfigMonitors, RequiredPerType) {
   LoadResult r = load(R"(
 monitors:
   d:
@@ -107,7 +107,7 @@ monitors:
   EXPECT_TRUE(has_error(r, 5, 5, "monitors.x.path", "missing required key 'path'"));
 }
 
-TEST(Monitors, TimeoutMustFitTheInterval) {
+TEST(ConfigMonitors, TimeoutMustFitTheInterval) {
   LoadResult r = load(R"(
 monitors:
   t:
@@ -123,7 +123,7 @@ monitors:
                          "timeout must not be longer than interval"));
 }
 
-TEST(Monitors, HttpFieldChecks) {
+TEST(ConfigMonitors, HttpFieldChecks) {
   LoadResult r = load(R"(
 monitors:
   h:
@@ -145,12 +145,12 @@ monitors:
                         "invalid regular expression '(unclosed'"));
 }
 
-TEST(Monitors, MethodIsCaseInsensitive) {
+TEST(ConfigMonitors, MethodIsCaseInsensitive) {
   Config c = load_ok("monitors:\n  h: {type: http, method: head}\n");
   EXPECT_EQ(c.monitors[0].http.method, HttpMethod::head);
 }
 
-TEST(Monitors, DnsFieldChecks) {
+TEST(ConfigMonitors, DnsFieldChecks) {
   LoadResult r = load(R"(
 monitors:
   d:
@@ -167,7 +167,7 @@ monitors:
                         "an A query's expected answer must be an IPv4 address"));
 }
 
-TEST(Monitors, CommonFieldRanges) {
+TEST(ConfigMonitors, CommonFieldRanges) {
   LoadResult r = load(R"(
 monitors:
   t:
@@ -189,7 +189,7 @@ monitors:
   EXPECT_TRUE(has_error(r, 9, 18, "monitors.t.retry_delay", "out of range"));
 }
 
-TEST(Monitors, NamesInOneListAreDistinct) {
+TEST(ConfigMonitors, NamesInOneListAreDistinct) {
   LoadResult r = load_list(R"(          - type: tcp
           - type: tcp
           - {type: tcp, name: tcp2}
@@ -198,7 +198,7 @@ TEST(Monitors, NamesInOneListAreDistinct) {
                          "a monitor named 'tcp' is already in this list"));
 }
 
-TEST(Monitors, ServiceListIsInheritedUnlessARealServerHasItsOwn) {
+TEST(ConfigMonitors, ServiceListIsInheritedUnlessARealServerHasItsOwn) {
   Config c = load_ok(R"(
 monitors:
   web: {type: http}
@@ -223,7 +223,7 @@ services:
   EXPECT_EQ(rs[2].monitors[0].name, "ping");
 }
 
-TEST(Monitors, TemplateErrorsAreReportedOnceNotPerUse) {
+TEST(ConfigMonitors, TemplateErrorsAreReportedOnceNotPerUse) {
   LoadResult r = load(R"(
 monitors:
   web: {type: http, path: nope}

@@ -11,7 +11,7 @@ using test::load;
 using test::load_ok;
 using test::only_error;
 
-TEST(Nodes, ResolveByName) {
+TEST(ConfigNodes, ResolveByName) {
   Config c = load_ok(R"(
 interfaces:
   outside: {device: eth0, role: outside}
@@ -29,7 +29,7 @@ nodes:
   EXPECT_EQ(device_of(c, resolve_node(c, "dir2"), "outside"), "eth0");
 }
 
-TEST(Nodes, Errors) {
+TEST(ConfigNodes, Errors) {
   LoadResult r = load(R"(
 interfaces:
   outside: {device: eth0, role: outside}
@@ -50,7 +50,7 @@ nodes:
   EXPECT_TRUE(has_error(r, 7, 9, "nodes.dir4.address", "missing required key 'address'"));
 }
 
-TEST(Interfaces, Errors) {
+TEST(ConfigInterfaces, Errors) {
   LoadResult r = load(R"(
 interfaces:
   outside: {device: averyveryverylongname, role: outside}
@@ -65,7 +65,7 @@ interfaces:
   EXPECT_TRUE(has_error(r, 4, 9, "interfaces.sync.device", "missing required key 'device'"));
 }
 
-TEST(Global, Errors) {
+TEST(ConfigGlobal, Errors) {
   LoadResult r = load(R"(
 global:
   run_dir: run
@@ -86,7 +86,7 @@ global:
   EXPECT_TRUE(has_error(r, 6, 16, "global.udp_timeout", "out of range"));
 }
 
-TEST(Control, SocketModeIsOctal) {
+TEST(ConfigControl, SocketModeIsOctal) {
   EXPECT_EQ(load_ok("control: {socket_mode: 0640}\n").control.socket_mode, 0640u);
   EXPECT_EQ(load_ok("control: {socket_mode: \"660\"}\n").control.socket_mode, 0660u);
   LoadResult r = load(R"(

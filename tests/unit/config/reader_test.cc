@@ -13,13 +13,13 @@ using test::has_error;
 using test::load;
 using test::only_error;
 
-TEST(Reader, EmptyFileIsTheDefaultConfig) {
+TEST(ConfigReader, EmptyFileIsTheDefaultConfig) {
   LoadResult r = load("");
   ASSERT_TRUE(r.ok());
   EXPECT_TRUE(*r.config == Config{});
 }
 
-TEST(Reader, YamlSyntaxErrorHasItsPosition) {
+TEST(ConfigReader, YamlSyntaxErrorHasItsPosition) {
   // Line 3 opens a flow list that is never closed; yaml-cpp notices at the
   // end of input, line 4 column 1.
   LoadResult r = load(R"(
@@ -30,7 +30,7 @@ services:
   EXPECT_TRUE(only_error(r, 4, 1, "", "YAML syntax error: end of sequence flow not found"));
 }
 
-TEST(Reader, BadIndentationIsASyntaxErrorAtTheKey) {
+TEST(ConfigReader, BadIndentationIsASyntaxErrorAtTheKey) {
   LoadResult r = load("global:\n  log_level: info\n   run_dir: /run\n");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].pos.line, 3);
@@ -38,11 +38,11 @@ TEST(Reader, BadIndentationIsASyntaxErrorAtTheKey) {
   EXPECT_FALSE(r.config.has_value());
 }
 
-TEST(Reader, RootMustBeAMapping) {
+TEST(ConfigReader, RootMustBeAMapping) {
   EXPECT_TRUE(only_error(load("- a\n- b\n"), 1, 1, "", "expected a mapping, got a list"));
 }
 
-TEST(Reader, UnknownTopLevelKeySuggestsTheClosest) {
+TEST(ConfigReader, UnknownTopLevelKeySuggestsTheClosest) {
   LoadResult r = load(R"(
 global:
   log_level: info
@@ -51,7 +51,7 @@ servics: []
   EXPECT_TRUE(only_error(r, 3, 1, "servics", "unknown key 'servics' (did you mean 'services'?)"));
 }
 
-TEST(Reader, UnknownKeyWithoutCloseMatchListsTheValidKeys) {
+TEST(ConfigReader, UnknownKeyWithoutCloseMatchListsTheValidKeys) {
   LoadResult r = load(R"(
 control:
   banana: 1
@@ -61,7 +61,7 @@ control:
                          "max_message_size"));
 }
 
-TEST(Reader, TransposedLettersAreSuggested) {
+TEST(ConfigReader, TransposedLettersAreSuggested) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -75,7 +75,7 @@ services:
                          "unknown key 'wieght' (did you mean 'weight'?)"));
 }
 
-TEST(Reader, DuplicateKeyNamesTheFirstLine) {
+TEST(ConfigReader, DuplicateKeyNamesTheFirstLine) {
   LoadResult r = load(R"(
 global:
   log_level: info
@@ -85,12 +85,12 @@ global:
       only_error(r, 3, 3, "global.log_level", "duplicate key 'log_level' (first given on line 2)"));
 }
 
-TEST(Reader, SecondDocumentIsRefused) {
+TEST(ConfigReader, SecondDocumentIsRefused) {
   LoadResult r = load("global: {}\n---\nglobal: {}\n");
   EXPECT_TRUE(only_error(r, 3, 1, "", "more than one YAML document"));
 }
 
-TEST(Reader, SectionOfTheWrongKind) {
+TEST(ConfigReader, SectionOfTheWrongKind) {
   LoadResult r = load(R"(
 global: [1, 2]
 services: {}
@@ -100,7 +100,7 @@ services: {}
   EXPECT_EQ(r.errors.size(), 2u);
 }
 
-TEST(Reader, EmptyValueIsReportedAtItsKey) {
+TEST(ConfigReader, EmptyValueIsReportedAtItsKey) {
   LoadResult r = load(R"(
 global:
   max_connections:
@@ -110,13 +110,13 @@ global:
                          "expected an integer in 1024..268435456, got nothing"));
 }
 
-TEST(Reader, NonScalarKeyIsRefused) {
+TEST(ConfigReader, NonScalarKeyIsRefused) {
   LoadResult r = load("global:\n  ? [a, b]\n  : 1\n");
   EXPECT_TRUE(only_error(r, 2, 5, "global", "keys must be plain names"));
 }
 
 // Every error in one pass, sorted by position, and no config to apply.
-TEST(Reader, ReportsAllErrorsInFileOrderAndNoConfig) {
+TEST(ConfigReader, ReportsAllErrorsInFileOrderAndNoConfig) {
   LoadResult r = load(R"(
 control:
   socket_mode: "999"
@@ -138,13 +138,13 @@ global:
   EXPECT_TRUE(has_error(r, 6, 15, "global.sloppy_tcp", "expected true or false, got 'maybe'"));
 }
 
-TEST(Reader, DiagnosticsFormatAsFileLineColumn) {
+TEST(ConfigReader, DiagnosticsFormatAsFileLineColumn) {
   LoadResult r = load("global:\n  log_level: loud\n");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].to_string().substr(0, 39), "test.yaml:2:14: global.log_level: unkno");
 }
 
-TEST(Reader, LoadFileReportsAMissingFile) {
+TEST(ConfigReader, LoadFileReportsAMissingFile) {
   LoadResult r = load_file("/nonexistent/tandem-config-test.yaml");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].pos.file, "/nonexistent/tandem-config-test.yaml");
@@ -153,7 +153,7 @@ TEST(Reader, LoadFileReportsAMissingFile) {
   EXPECT_FALSE(r.config.has_value());
 }
 
-TEST(Reader, LoadFileNamesTheFileInDiagnostics) {
+TEST(ConfigReader, LoadFileNamesTheFileInDiagnostics) {
   std::string path = ::testing::TempDir() + "tandem-config-reader-test.yaml";
   {
     std::ofstream out(path);
@@ -169,7 +169,7 @@ TEST(Reader, LoadFileNamesTheFileInDiagnostics) {
 }
 
 // Hostile input never throws out of the loader.
-TEST(Reader, GarbageNeverThrows) {
+TEST(ConfigReader, GarbageNeverThrows) {
   const char* inputs[] = {"\x01\x02\x03",
                           "[[[[[[",
                           "{a: [}",

@@ -10,7 +10,7 @@ using test::load;
 using test::load_ok;
 using test::only_error;
 
-TEST(Services, ZeroPortNeedsPersistence) {
+TEST(ConfigServices, ZeroPortNeedsPersistence) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -28,7 +28,7 @@ services:
 )");
 }
 
-TEST(Services, DirectRoutingRealPortMustEqualVirtualPort) {
+TEST(ConfigServices, DirectRoutingRealPortMustEqualVirtualPort) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -53,7 +53,7 @@ services:
                         "real port must equal virtual port (80) for tun forwarding"));
 }
 
-TEST(Services, MultiPortDirectRoutingKeepsThePort) {
+TEST(ConfigServices, MultiPortDirectRoutingKeepsThePort) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -67,7 +67,7 @@ services:
                          "real port must be omitted for dr forwarding on a multi-port service"));
 }
 
-TEST(Services, PortOrPortsExactlyOnce) {
+TEST(ConfigServices, PortOrPortsExactlyOnce) {
   LoadResult both = load(R"(
 services:
   - name: web
@@ -84,7 +84,7 @@ services:
   EXPECT_TRUE(only_error(neither, 2, 5, "services[0].port", "missing required key 'port'"));
 }
 
-TEST(Services, PortListItems) {
+TEST(ConfigServices, PortListItems) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -101,7 +101,7 @@ services:
   EXPECT_TRUE(has_error(r, 4, 48, "services[0].ports[5]", "got 'x'"));
 }
 
-TEST(Services, WeightRange) {
+TEST(ConfigServices, WeightRange) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -123,7 +123,7 @@ services:
                         "expected an integer in 0..65535, got 'heavy'"));
 }
 
-TEST(Services, DuplicateVirtualService) {
+TEST(ConfigServices, DuplicateVirtualService) {
   LoadResult r = load(R"(
 services:
   - {name: a, address: 198.18.0.100, port: 80}
@@ -141,7 +141,7 @@ services:
   EXPECT_TRUE(has_error(r, 6, 12, "services[4].name", "service name 'a' is already used"));
 }
 
-TEST(Services, DuplicateDestination) {
+TEST(ConfigServices, DuplicateDestination) {
   LoadResult r = load(R"(
 services:
   - name: web
@@ -159,7 +159,7 @@ services:
                         "real server name 'one' is already used in this service"));
 }
 
-TEST(Services, SchedulerAndFlags) {
+TEST(ConfigServices, SchedulerAndFlags) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -182,7 +182,7 @@ services:
                         "unknown value 'sh-prot' (did you mean 'sh-port'?)"));
 }
 
-TEST(Services, OnePacketIsForUdp) {
+TEST(ConfigServices, OnePacketIsForUdp) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -193,7 +193,7 @@ services:
   EXPECT_TRUE(only_error(r, 5, 17, "services[0].one_packet", "one_packet applies only to udp"));
 }
 
-TEST(Services, Persistence) {
+TEST(ConfigServices, Persistence) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -221,7 +221,7 @@ services:
   EXPECT_TRUE(has_error(r, 13, 18, "services[2].persistence", "expected true or false"));
 }
 
-TEST(Services, Thresholds) {
+TEST(ConfigServices, Thresholds) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -239,7 +239,7 @@ services:
                         "lower_threshold must be below upper_threshold (10)"));
 }
 
-TEST(Services, Quorum) {
+TEST(ConfigServices, Quorum) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -264,7 +264,7 @@ services:
                         "hysteresis must not exceed min_up (1)"));
 }
 
-TEST(Services, RequiredKeysAndAddresses) {
+TEST(ConfigServices, RequiredKeysAndAddresses) {
   LoadResult r = load(R"(
 services:
   - protocol: tcp
@@ -281,7 +281,7 @@ services:
       has_error(r, 6, 9, "services[0].real_servers[0].address", "missing required key 'address'"));
 }
 
-TEST(Services, FallbackFollowsTheForwardingRules) {
+TEST(ConfigServices, FallbackFollowsTheForwardingRules) {
   LoadResult r = load(R"(
 services:
   - name: a
@@ -293,7 +293,7 @@ services:
                          "real port must equal virtual port (80) for dr forwarding"));
 }
 
-TEST(Services, InvalidNames) {
+TEST(ConfigServices, InvalidNames) {
   LoadResult r = load(R"(
 services:
   - name: "web server"
@@ -303,7 +303,7 @@ services:
   EXPECT_TRUE(only_error(r, 2, 11, "services[0].name", "invalid name 'web server'"));
 }
 
-TEST(Services, NatMayMapAPortGroupToOnePort) {
+TEST(ConfigServices, NatMayMapAPortGroupToOnePort) {
   Config c = load_ok(R"(
 services:
   - name: a

@@ -14,7 +14,7 @@ std::string path(const char* name) {
   return std::string(TANDEM_SOURCE_DIR) + "/etc/tandem/" + name;
 }
 
-TEST(ShippedFiles, DefaultConfigLoadsClean) {
+TEST(ConfigShippedFiles, DefaultConfigLoadsClean) {
   LoadResult r = load_file(path("tandem.yaml"));
   ASSERT_TRUE(r.ok()) << format_diagnostics(r.errors);
   EXPECT_EQ(r.config->services.size(), 2u);
@@ -27,7 +27,7 @@ TEST(ShippedFiles, DefaultConfigLoadsClean) {
   EXPECT_TRUE(nat);
 }
 
-TEST(ShippedFiles, LabConfigLoadsCleanAndMatchesTopology) {
+TEST(ConfigShippedFiles, LabConfigLoadsCleanAndMatchesTopology) {
   LoadResult r = load_file(path("lab.yaml"));
   ASSERT_TRUE(r.ok()) << format_diagnostics(r.errors);
   const Config& c = *r.config;
@@ -143,7 +143,7 @@ TEST(ShippedFiles, LabConfigLoadsCleanAndMatchesTopology) {
 }
 
 // The effective dump of each shipped file reads back as the same config.
-TEST(ShippedFiles, DumpRoundTrips) {
+TEST(ConfigShippedFiles, DumpRoundTrips) {
   for (const char* name : {"tandem.yaml", "lab.yaml"}) {
     SCOPED_TRACE(name);
     LoadResult r = load_file(path(name));

@@ -7,7 +7,7 @@
 namespace tandem::config {
 namespace {
 
-TEST(Suggest, EditDistance) {
+TEST(ConfigSuggest, EditDistance) {
   EXPECT_EQ(edit_distance("", ""), 0u);
   EXPECT_EQ(edit_distance("abc", ""), 3u);
   EXPECT_EQ(edit_distance("weight", "weight"), 0u);
@@ -18,7 +18,7 @@ TEST(Suggest, EditDistance) {
   EXPECT_EQ(edit_distance("ca", "abc"), 3u);  // OSA, not full Damerau (which says 2)
 }
 
-TEST(Suggest, PicksTheClosePlausibleCandidate) {
+TEST(ConfigSuggest, PicksTheClosePlausibleCandidate) {
   constexpr std::array<std::string_view, 4> keys = {"interval", "timeout", "rise", "fall"};
   EXPECT_EQ(did_you_mean("intreval", keys), "interval");
   EXPECT_EQ(did_you_mean("timout", keys), "timeout");
@@ -28,14 +28,14 @@ TEST(Suggest, PicksTheClosePlausibleCandidate) {
   EXPECT_FALSE(did_you_mean("x", keys).has_value());
 }
 
-TEST(Suggest, ShortWordsAllowOneEdit) {
+TEST(ConfigSuggest, ShortWordsAllowOneEdit) {
   constexpr std::array<std::string_view, 3> names = {"rr", "wrr", "lc"};
   EXPECT_EQ(did_you_mean("r", names), "rr");
   EXPECT_FALSE(did_you_mean("xyz", names).has_value());
   EXPECT_FALSE(did_you_mean("x", names).has_value());  // not "lc": every letter differs
 }
 
-TEST(Suggest, TiesGoToTheEarlierCandidate) {
+TEST(ConfigSuggest, TiesGoToTheEarlierCandidate) {
   constexpr std::array<std::string_view, 2> names = {"sh", "mh"};
   EXPECT_EQ(did_you_mean("xh", names), "sh");
 }

@@ -11,7 +11,7 @@ using test::load;
 using test::load_ok;
 using test::only_error;
 
-TEST(Sync, EnabledNeedsADeclaredInterface) {
+TEST(ConfigSync, EnabledNeedsADeclaredInterface) {
   LoadResult r = load(R"(
 interfaces:
   inside: {device: eth1, role: inside}
@@ -31,7 +31,7 @@ sync:
   load_ok("sync:\n  enabled: false\n");  // nothing needed while disabled
 }
 
-TEST(Sync, UnicastPeerComesFromTwoNodes) {
+TEST(ConfigSync, UnicastPeerComesFromTwoNodes) {
   Config c = load_ok(R"(
 interfaces:
   inside: {device: eth1, role: inside}
@@ -60,7 +60,7 @@ sync:
                          "from (found 0)"));
 }
 
-TEST(Sync, PeerIsForUnicastOnly) {
+TEST(ConfigSync, PeerIsForUnicastOnly) {
   LoadResult r = load(R"(
 sync:
   peer: 198.18.1.3
@@ -68,7 +68,7 @@ sync:
   EXPECT_TRUE(only_error(r, 2, 9, "sync.peer", "peer applies only to unicast transport"));
 }
 
-TEST(Sync, FieldRanges) {
+TEST(ConfigSync, FieldRanges) {
   LoadResult r = load(R"(
 sync:
   group: 198.18.0.1
@@ -91,7 +91,7 @@ sync:
   EXPECT_TRUE(has_error(r, 7, 19, "sync.flush_interval", "out of range"));
 }
 
-TEST(Sync, RefreshMustBeShorterThanTheEstablishedTimeout) {
+TEST(ConfigSync, RefreshMustBeShorterThanTheEstablishedTimeout) {
   LoadResult r = load(R"(
 global:
   tcp_timeouts: {established: 60s}
@@ -108,7 +108,7 @@ sync:
   EXPECT_TRUE(only_error(e, 2, 21, "sync.refresh_interval", "must be shorter"));
 }
 
-TEST(Sync, KeyRotation) {
+TEST(ConfigSync, KeyRotation) {
   LoadResult r = load(R"(
 sync:
   authentication:
@@ -132,7 +132,7 @@ sync:
                         "active_key 9 is not the id of a listed key"));
 }
 
-TEST(Sync, ActiveKeyDefaultsToTheOnlyKey) {
+TEST(ConfigSync, ActiveKeyDefaultsToTheOnlyKey) {
   Config c = load_ok(R"(
 sync:
   authentication:
@@ -148,7 +148,7 @@ sync:
                          "active_key is required when more than one key is listed"));
 }
 
-TEST(Sync, Resync) {
+TEST(ConfigSync, Resync) {
   LoadResult r = load(R"(
 sync:
   resync: {enabled: perhaps, timeout: 2h, max_rate: -1}

@@ -24,7 +24,7 @@ LoadResult load_vrrp(const std::string& rest) {
   return load(std::string(kHead) + rest);
 }
 
-TEST(Vrrp, InterfaceMustBeDeclared) {
+TEST(ConfigVrrp, InterfaceMustBeDeclared) {
   LoadResult r = load_vrrp(R"(    - name: a
       interface: outsde
       vrid: 1
@@ -34,7 +34,7 @@ TEST(Vrrp, InterfaceMustBeDeclared) {
                          "unknown interface 'outsde' (did you mean 'outside'?)"));
 }
 
-TEST(Vrrp, VridRangeAndUniquenessPerInterface) {
+TEST(ConfigVrrp, VridRangeAndUniquenessPerInterface) {
   LoadResult r =
       load_vrrp(R"(    - {name: a, interface: outside, vrid: 0, virtual_addresses: [198.18.0.1]}
     - {name: b, interface: outside, vrid: 256, virtual_addresses: [198.18.0.2]}
@@ -50,7 +50,7 @@ TEST(Vrrp, VridRangeAndUniquenessPerInterface) {
                         "vrid 7 is already used on interface 'outside' by instance 'c'"));
 }
 
-TEST(Vrrp, AdvertIntervalDependsOnVersion) {
+TEST(ConfigVrrp, AdvertIntervalDependsOnVersion) {
   LoadResult r = load_vrrp(
       R"(    - {name: a, interface: outside, vrid: 1, virtual_addresses: [198.18.0.1], version: 2, advert_interval: 1.5s}
     - {name: b, interface: outside, vrid: 2, virtual_addresses: [198.18.0.2], version: 3, advert_interval: 15ms}
@@ -71,7 +71,7 @@ TEST(Vrrp, AdvertIntervalDependsOnVersion) {
                         "4 is out of range: expected an integer in 2..3"));
 }
 
-TEST(Vrrp, PriorityRangeAndNodeDefault) {
+TEST(ConfigVrrp, PriorityRangeAndNodeDefault) {
   LoadResult r = load_vrrp(
       R"(    - {name: a, interface: outside, vrid: 1, virtual_addresses: [198.18.0.1], priority: 0}
 )");
@@ -85,7 +85,7 @@ TEST(Vrrp, PriorityRangeAndNodeDefault) {
   EXPECT_EQ(vrrp_priority(c.vrrp.instances[0], nullptr), 100);
 }
 
-TEST(Vrrp, VirtualAddresses) {
+TEST(ConfigVrrp, VirtualAddresses) {
   LoadResult r = load_vrrp(R"(    - name: a
       interface: outside
       vrid: 1
@@ -116,7 +116,7 @@ TEST(Vrrp, VirtualAddresses) {
                         "missing required key 'virtual_addresses'"));
 }
 
-TEST(Vrrp, Authentication) {
+TEST(ConfigVrrp, Authentication) {
   LoadResult r = load_vrrp(R"(    - name: a
       interface: outside
       vrid: 1
@@ -156,7 +156,7 @@ TEST(Vrrp, Authentication) {
                         "unknown value 'md5'; expected one of: none, hmac-sha256"));
 }
 
-TEST(Vrrp, TrackReferences) {
+TEST(ConfigVrrp, TrackReferences) {
   LoadResult r = load(R"(
 interfaces:
   outside: {device: eth0, role: outside}
@@ -184,7 +184,7 @@ vrrp:
                         "unknown service 'wbe' (did you mean 'web'?)"));
 }
 
-TEST(Vrrp, SyncGroups) {
+TEST(ConfigVrrp, SyncGroups) {
   LoadResult r =
       load_vrrp(R"(    - {name: a, interface: outside, vrid: 1, virtual_addresses: [198.18.0.1]}
     - {name: b, interface: inside, vrid: 2, virtual_addresses: [198.18.1.1]}
@@ -206,7 +206,7 @@ TEST(Vrrp, SyncGroups) {
                         "a sync group needs at least one instance"));
 }
 
-TEST(Vrrp, DuplicateInstanceNamesAndPeers) {
+TEST(ConfigVrrp, DuplicateInstanceNamesAndPeers) {
   LoadResult r =
       load_vrrp(R"(    - {name: a, interface: outside, vrid: 1, virtual_addresses: [198.18.0.1]}
     - {name: a, interface: outside, vrid: 2, virtual_addresses: [198.18.0.2], unicast_peers: [198.18.0.3, 198.18.0.3]}
@@ -218,7 +218,7 @@ TEST(Vrrp, DuplicateInstanceNamesAndPeers) {
                         "unicast peer 198.18.0.3 is listed twice"));
 }
 
-TEST(Vrrp, GarpAndDelays) {
+TEST(ConfigVrrp, GarpAndDelays) {
   LoadResult r = load_vrrp(R"(    - name: a
       interface: outside
       vrid: 1
