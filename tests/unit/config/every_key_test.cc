@@ -3,6 +3,10 @@
 // must read back equal, which also proves every key the dump writes is one
 // the loader accepts.
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include "common/config/dump.h"
 #include "tests/unit/config/test_util.h"
 
@@ -506,6 +510,32 @@ TEST(ConfigEveryKey, DumpReadsBackEqual) {
   ASSERT_TRUE(again.ok()) << format_diagnostics(again.errors) << text;
   EXPECT_TRUE(*again.config == c) << text;
   EXPECT_EQ(dump(*again.config), text);
+}
+
+// Every key in a table of docs/configuration.md is one the effective dump of
+// kEveryKey writes, i.e. one the loader reads into the struct.
+TEST(ConfigEveryKey, EveryDocumentedKeyIsInTheSchema) {
+  std::ifstream in(std::string(TANDEM_SOURCE_DIR) + "/docs/configuration.md");
+  ASSERT_TRUE(in.good());
+  Config c = test::load_ok(kEveryKey);
+  std::set<std::string> dumped;
+  std::istringstream lines(dump(c));
+  for (std::string line; std::getline(lines, line);) {
+    auto start = line.find_first_not_of(" -");
+    auto colon = line.find(':', start);
+    if (start != std::string::npos && colon != std::string::npos) {
+      dumped.insert(line.substr(start, colon - start));
+    }
+  }
+  int documented = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    std::string key = line.substr(3, line.find('`', 3) - 3);
+    key = key.substr(key.rfind('.') + 1);  // "persistence.timeout" -> "timeout"
+    ++documented;
+    EXPECT_TRUE(dumped.count(key)) << "documented key '" << key << "' is not in the schema";
+  }
+  EXPECT_GT(documented, 140);  // the tables were found at all
 }
 
 }  // namespace
