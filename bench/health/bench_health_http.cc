@@ -109,15 +109,14 @@ int main(int argc, char** argv) {
     const auto now = clock.now();
     if (now >= end) return;
     for (const auto& key : sched.due(now)) {
-      CheckSchedule* s = sched.find(key);
-      const auto deadline = s->start(now);
+      const auto deadline = sched.start(key, now);
       const auto idx = static_cast<std::size_t>(std::stol(key));
       monitors[idx]->start(target,
                            std::chrono::steady_clock::time_point(deadline.time_since_epoch()),
                            [&, key](CheckResult r) {
                              ++done;
                              failed += r.ok ? 0 : 1;
-                             sched.find(key)->finish(r.ok, clock.now());
+                             sched.finish(key, r.ok, clock.now());
                            });
     }
     auto next = sched.next_wakeup().value_or(now + std::chrono::milliseconds(10));

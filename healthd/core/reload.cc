@@ -34,11 +34,11 @@ void apply_reload(Scheduler& scheduler, const ReloadPlan& plan,
   for (const auto& d : new_defs) by_key.try_emplace(d.key, &d);
   for (const auto& k : plan.removed) scheduler.remove(k);
   for (const auto& k : plan.kept) {
-    CheckSchedule* s = scheduler.find(k);
+    const CheckSchedule* s = scheduler.find(k);
     if (s == nullptr) {
       scheduler.add(k, by_key[k]->timing, now);
     } else if (!(s->timing() == by_key[k]->timing)) {
-      s->retime(by_key[k]->timing, now);
+      scheduler.retime(k, by_key[k]->timing, now);
     }
   }
   for (const auto& k : plan.restarted) scheduler.add(k, by_key[k]->timing, now);

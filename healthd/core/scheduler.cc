@@ -35,38 +35,65 @@ void CheckSchedule::retime(CheckTiming timing, TimePoint now) {
   next_due_ = std::min(next_due_, now + timing_.interval);
 }
 
+void Scheduler::index(const std::string& key, const CheckSchedule& s) {
+  if (!s.running()) idle_.emplace(s.next_due(), key);
+}
+
+void Scheduler::unindex(const std::string& key, const CheckSchedule& s) {
+  if (!s.running()) idle_.erase({s.next_due(), key});
+}
+
 void Scheduler::add(const std::string& key, CheckTiming timing, TimePoint now) {
-  checks_.insert_or_assign(key, CheckSchedule(timing, now, rng_));
+  remove(key);
+  auto [it, inserted] = checks_.emplace(key, CheckSchedule(timing, now, rng_));
+  index(key, it->second);
 }
 
 void Scheduler::remove(const std::string& key) {
-  checks_.erase(key);
+  auto it = checks_.find(key);
+  if (it == checks_.end()) return;
+  unindex(key, it->second);
+  checks_.erase(it);
 }
 
-CheckSchedule* Scheduler::find(const std::string& key) {
+const CheckSchedule* Scheduler::find(const std::string& key) const {
   auto it = checks_.find(key);
   return it == checks_.end() ? nullptr : &it->second;
 }
 
+TimePoint Scheduler::start(const std::string& key, TimePoint now) {
+  auto it = checks_.find(key);
+  if (it == checks_.end()) return now;
+  unindex(key, it->second);
+  return it->second.start(now);
+}
+
+void Scheduler::finish(const std::string& key, bool ok, TimePoint now) {
+  auto it = checks_.find(key);
+  if (it == checks_.end() || !it->second.running()) return;
+  it->second.finish(ok, now);
+  index(key, it->second);
+}
+
+void Scheduler::retime(const std::string& key, CheckTiming timing, TimePoint now) {
+  auto it = checks_.find(key);
+  if (it == checks_.end()) return;
+  unindex(key, it->second);
+  it->second.retime(timing, now);
+  index(key, it->second);
+}
+
 std::vector<std::string> Scheduler::due(TimePoint now) const {
-  std::vector<std::pair<TimePoint, std::string>> d;
-  for (const auto& [k, c] : checks_) {
-    if (!c.running() && c.next_due() <= now) d.emplace_back(c.next_due(), k);
-  }
-  std::sort(d.begin(), d.end());
   std::vector<std::string> out;
-  out.reserve(d.size());
-  for (auto& [t, k] : d) out.push_back(std::move(k));
+  for (auto it = idle_.begin(); it != idle_.end() && it->first <= now; ++it) {
+    out.push_back(it->second);
+  }
   return out;
 }
 
 std::optional<TimePoint> Scheduler::next_wakeup() const {
-  std::optional<TimePoint> best;
-  for (const auto& [k, c] : checks_) {
-    if (c.running()) continue;
-    if (!best || c.next_due() < *best) best = c.next_due();
-  }
-  return best;
+  if (idle_.empty()) return std::nullopt;
+  return idle_.begin()->first;
 }
 
 }  // namespace tandem::health

@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,15 +54,22 @@ class CheckSchedule {
 // Uniform offset in [0, max]; exposed for the jitter tests.
 Duration jitter(Duration max, Rng& rng);
 
-// All checks of the daemon, keyed by monitor key.
+// All checks of the daemon, keyed by monitor key. Idle checks are indexed by
+// due time, so finding what is due costs O(due), not O(checks), per wake-up.
 class Scheduler {
  public:
   explicit Scheduler(std::uint64_t seed) : rng_(seed) {}
 
+  // Adds or replaces (a restarted check is due again after a fresh jitter).
   void add(const std::string& key, CheckTiming timing, TimePoint now);
   void remove(const std::string& key);
   bool contains(const std::string& key) const { return checks_.contains(key); }
-  CheckSchedule* find(const std::string& key);
+  const CheckSchedule* find(const std::string& key) const;
+
+  // Unknown keys are ignored (a result racing a reload); start then returns now.
+  TimePoint start(const std::string& key, TimePoint now);
+  void finish(const std::string& key, bool ok, TimePoint now);
+  void retime(const std::string& key, CheckTiming timing, TimePoint now);
 
   // Keys due at `now` and not running, earliest first.
   std::vector<std::string> due(TimePoint now) const;
@@ -69,8 +77,12 @@ class Scheduler {
   std::optional<TimePoint> next_wakeup() const;
 
  private:
+  void index(const std::string& key, const CheckSchedule& s);
+  void unindex(const std::string& key, const CheckSchedule& s);
+
   Rng rng_;
   std::map<std::string, CheckSchedule> checks_;
+  std::set<std::pair<TimePoint, std::string>> idle_;
 };
 
 }  // namespace tandem::health

@@ -42,8 +42,8 @@ TEST(Reload, ApplyKeepsCadenceRetimesAndRestarts) {
       {"a", "x", every(60)}, {"b", "y", every(60)}, {"c", "z", every(60)}};
   for (const auto& d : old_defs) sched.add(d.key, d.timing, clock.now());
   for (const auto& k : {"a", "b", "c"}) {
-    sched.find(k)->start(clock.now());
-    sched.find(k)->finish(true, clock.now());
+    sched.start(k, clock.now());
+    sched.finish(k, true, clock.now());
   }
   clock.advance(seconds(1));
   std::vector<MonitorDef> new_defs = {

@@ -130,17 +130,39 @@ TEST(Scheduler, DueListsIdleChecksEarliestFirst) {
   sched.add("a", timing(seconds(3), {}, seconds(1)), clock.now());
   auto due = sched.due(clock.now());
   ASSERT_EQ(due.size(), 2u);
-  sched.find("a")->start(clock.now());
-  sched.find("b")->start(clock.now());
+  sched.start("a", clock.now());
+  sched.start("b", clock.now());
   EXPECT_THAT(sched.due(clock.now() + seconds(100)), IsEmpty());  // both running
   EXPECT_FALSE(sched.next_wakeup());
-  sched.find("a")->finish(true, clock.now());
-  sched.find("b")->finish(true, clock.now());
+  sched.finish("a", true, clock.now());
+  sched.finish("b", true, clock.now());
   EXPECT_EQ(*sched.next_wakeup(), clock.now() + seconds(3));
   EXPECT_THAT(sched.due(clock.now() + seconds(10)), ElementsAre("a", "b"));
   sched.remove("a");
   EXPECT_FALSE(sched.contains("a"));
   EXPECT_THAT(sched.due(clock.now() + seconds(10)), ElementsAre("b"));
+}
+
+TEST(Scheduler, IndexFollowsRetimeRemoveAndReplace) {
+  FakeClock clock;
+  Scheduler sched(1);
+  sched.add("a", timing(seconds(60), {}, seconds(1)), clock.now());
+  sched.start("a", clock.now());
+  sched.finish("a", true, clock.now());
+  EXPECT_EQ(*sched.next_wakeup(), TimePoint{} + seconds(60));
+  sched.retime("a", timing(seconds(5), {}, seconds(1)), clock.now());
+  EXPECT_EQ(*sched.next_wakeup(), TimePoint{} + seconds(5));
+  EXPECT_THAT(sched.due(TimePoint{} + seconds(5)), ElementsAre("a"));
+  EXPECT_THAT(sched.due(TimePoint{} + seconds(59)), ElementsAre("a"));           // old entry gone
+  sched.add("a", timing(seconds(5), {}, seconds(1)), clock.now() + seconds(1));  // replaced
+  EXPECT_THAT(sched.due(TimePoint{} + seconds(1)), ElementsAre("a"));
+  sched.start("a", clock.now());
+  sched.remove("a");  // while running
+  EXPECT_FALSE(sched.next_wakeup());
+  sched.finish("a", true, clock.now());  // a late result for a removed check
+  EXPECT_FALSE(sched.contains("a"));
+  EXPECT_FALSE(sched.next_wakeup());
+  EXPECT_EQ(sched.start("zzz", clock.now()), clock.now());
 }
 
 }  // namespace
