@@ -54,9 +54,17 @@ function(tandem_test name)
 endfunction()
 
 # A libFuzzer target, built only with TANDEM_FUZZ. Its seed corpus lives in
-# tests/fuzz/corpus/<name>; ctest runs it over a bounded number of inputs.
+# tests/fuzz/corpus/<name>; ctest runs it over the corpus plus RUNS generated
+# inputs (default 50000), stopping after MAX_SECONDS (default 60) so one slow
+# target cannot eat CI's budget. Long campaigns are run by hand.
 function(tandem_fuzz name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "RUNS;MAX_SECONDS" "SOURCES;LIBS" ${ARGN})
+  if(NOT ARG_RUNS)
+    set(ARG_RUNS 50000)
+  endif()
+  if(NOT ARG_MAX_SECONDS)
+    set(ARG_MAX_SECONDS 60)
+  endif()
   if(NOT TANDEM_FUZZ)
     return()
   endif()
@@ -75,6 +83,7 @@ function(tandem_fuzz name)
     list(APPEND dirs ${corpus})
   endif()
   add_test(NAME fuzz.${name}
-    COMMAND ${name} -runs=200000 -max_len=4096 -timeout=10 ${dirs})
+    COMMAND ${name} -runs=${ARG_RUNS} -max_total_time=${ARG_MAX_SECONDS} -max_len=4096
+            -timeout=10 ${dirs})
   set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz)
 endfunction()
