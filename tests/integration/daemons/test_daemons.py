@@ -308,6 +308,42 @@ class SuiteTest(unittest.TestCase):
                 except ProcessLookupError:
                     pass
 
+    def test_systemd_notify_protocol(self):
+        """Under systemd (NOTIFY_SOCKET set) the daemon stays in the foreground
+        and reports READY, RELOADING, STOPPING and watchdog pings."""
+        notify_path = os.path.join(self.env.dir, "notify")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.addCleanup(listener.close)
+        listener.bind(notify_path)
+        listener.settimeout(20)
+        env = {k: v for k, v in os.environ.items() if k != "JOURNAL_STREAM"}
+        env.update(NOTIFY_SOCKET=notify_path, WATCHDOG_USEC="200000")
+        env.pop("WATCHDOG_PID", None)
+        log = open(os.path.join(self.env.dir, "vrrpd.log"), "w+", encoding="utf-8")
+        proc = subprocess.Popen([program("vrrpd"), "--run-dir", self.env.run_dir, "--config",
+                                 self.env.config], stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc.log = log
+        self.env.procs["vrrpd"] = proc
+
+        def expect(prefix):
+            while True:
+                msg = listener.recv(4096).decode()
+                if msg.startswith(prefix):
+                    return msg
+                # Watchdog pings may arrive between the messages we wait for.
+                self.assertEqual(msg, "WATCHDOG=1", "unexpected notify message")
+
+        self.assertIn("STATUS=running", expect("READY=1"))
+        self.assertTrue(os.path.exists(self.env.sock("vrrpd")))
+        self.assertIsNone(proc.poll(), "must not detach under systemd")
+        self.assertEqual(expect("WATCHDOG=1"), "WATCHDOG=1")
+        proc.send_signal(signal.SIGHUP)
+        expect("RELOADING=1")
+        expect("READY=1")
+        proc.send_signal(signal.SIGTERM)
+        expect("STOPPING=1")
+        self.assertEqual(proc.wait(timeout=20), 0)
+
     def test_daemonized_start_failure_is_reported(self):
         env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
         blocker = os.path.join(self.env.dir, "file")
