@@ -1,8 +1,8 @@
 #pragma once
 // The monitor interface: one check run at a time per Monitor, on the
 // caller's io_context, never blocking and never throwing into it. Every run
-// ends in exactly one callback, posted (never called from inside start), with
-// a timeout when the deadline passes first.
+// that is not cancelled ends in exactly one callback, posted (never called
+// from inside start), with a timeout when the deadline passes first.
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -27,10 +27,11 @@ using Callback = std::function<void(CheckResult)>;
 class Monitor {
  public:
   virtual ~Monitor() = default;
-  // Starts one check of `target`. If a run is still going it is cancelled
-  // first (its callback reports "cancelled").
+  // Starts one check of `target`. A run still going is cancelled first.
   virtual void start(const net::Endpoint& target, MonoTime deadline, Callback done) = 0;
-  // Ends the running check now; its callback still comes, with "cancelled".
+  // Ends the running check now, and its callback will not be called: after a
+  // reload or at shutdown a stale result must not reach the new state. The
+  // destructor cancels too.
   virtual void cancel() = 0;
 };
 

@@ -39,6 +39,13 @@ void Session::on_deadline() {
   finish(false, "timeout after " + millis(deadline_ - started_) + " (" + phase_ + ")");
 }
 
+void Session::cancel() {
+  if (finished_) return;
+  finished_ = true;
+  timer_.cancel();
+  close();
+}
+
 void Session::finish(bool ok, std::string summary, std::string detail) {
   if (finished_) return;
   finished_ = true;

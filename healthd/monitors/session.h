@@ -26,7 +26,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Arms the deadline, then runs begin().
   void run(const net::Endpoint& target);
-  void cancel() { finish(false, "cancelled"); }
+  // Stops the run without a callback.
+  void cancel();
   bool finished() const { return finished_; }
 
  protected:

@@ -6,7 +6,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include "healthd/monitors/monitor.h"
 #include "tests/unit/health/loopback.h"
@@ -77,17 +80,49 @@ TEST(TcpMonitor, ListenerThatNeverAcceptsTimesOut) {
   ::close(lfd);
 }
 
-TEST(TcpMonitor, CancelReportsCancelledOnce) {
+TEST(TcpMonitor, CancelSuppressesTheCallback) {
   asio::io_context io;
   ScriptedTcpServer srv(io, "");
   auto m = make_monitor(io, TcpParams{});
-  std::vector<CheckResult> got;
+  int calls = 0;
   m->start(loopback(srv.port()), std::chrono::steady_clock::now() + 5s,
-           [&](CheckResult r) { got.push_back(std::move(r)); });
+           [&](CheckResult) { ++calls; });
   m->cancel();
   io.run_for(200ms);
-  ASSERT_EQ(got.size(), 1u);
-  EXPECT_EQ(got[0].summary, "cancelled");
+  EXPECT_EQ(calls, 0);
+  // The monitor is usable again afterwards.
+  EXPECT_TRUE(run_check(io, *m, loopback(srv.port()), 5s).ok);
+}
+
+TEST(HttpMonitor, StartWhileRunningReplacesTheRun) {
+  asio::io_context io;
+  ScriptedTcpServer hang(io, "", false);
+  ScriptedTcpServer ok(io, kOk);
+  HttpParams p;
+  auto m = make_monitor(io, p);
+  int stale = 0;
+  m->start(loopback(hang.port()), std::chrono::steady_clock::now() + 5s,
+           [&](CheckResult) { ++stale; });
+  io.run_for(50ms);
+  EXPECT_TRUE(run_check(io, *m, loopback(ok.port()), 5s).ok);
+  EXPECT_EQ(stale, 0);
+}
+
+TEST(ExecMonitorCancel, DestroyingTheMonitorStopsAndReapsTheChild) {
+  asio::io_context io;
+  ExecParams p;
+  p.program = "/bin/sh";
+  p.args = {"-c", "echo $$; exec sleep 100", "monitor"};
+  int calls = 0;
+  {
+    auto m = make_monitor(io, p);
+    m->start(loopback(0), std::chrono::steady_clock::now() + 5s, [&](CheckResult) { ++calls; });
+    io.run_for(100ms);
+  }
+  io.run_for(500ms);  // the pending exit wait reaps the killed child
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // no child left, zombie or not
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(TcpMonitor, TargetOverrideReplacesAddressAndPort) {
