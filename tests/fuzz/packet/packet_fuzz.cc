@@ -66,7 +66,7 @@ void fix_checksums(std::span<std::uint8_t> f, std::uint8_t flags) {
   if (net::load_be16(f.data() + 12) == net::kEtherTypeVlan) l3 += net::kVlanTagLen;
   if (f.size() < l3 + net::kIpv4MinHeaderLen || net::load_be16(f.data() + l3 - 2) != 0x0800) return;
   std::uint8_t* ip = f.data() + l3;
-  const std::size_t ihl = (ip[0] & 0x0f) * 4U;
+  const std::size_t ihl = std::size_t{ip[0]} % 16 * 4;
   const std::size_t total = net::load_be16(ip + 2);
   if ((flags & 1) != 0 && ihl >= 20 && l3 + ihl <= f.size()) {
     net::store_be16(ip + 10, 0);

@@ -41,7 +41,7 @@ inline void put16(Bytes& b, std::size_t off, std::uint16_t v) {
 
 // Recomputes, from scratch, the IPv4 header checksum at ip_off.
 inline std::uint16_t ref_ip_checksum(Bytes b, std::size_t ip_off) {
-  const std::size_t ihl = (b[ip_off] & 0x0f) * 4U;
+  const std::size_t ihl = std::size_t{b[ip_off]} % 16 * 4;
   put16(b, ip_off + 10, 0);
   return ref_checksum(b.data() + ip_off, ihl);
 }
@@ -49,7 +49,7 @@ inline std::uint16_t ref_ip_checksum(Bytes b, std::size_t ip_off) {
 // Recomputes, from scratch, the TCP (csum at +16) or UDP (+6) checksum of the
 // datagram at ip_off, over the pseudo-header and `l4_len` bytes.
 inline std::uint16_t ref_l4_checksum(Bytes b, std::size_t ip_off, std::size_t l4_len) {
-  const std::size_t ihl = (b[ip_off] & 0x0f) * 4U;
+  const std::size_t ihl = std::size_t{b[ip_off]} % 16 * 4;
   const std::uint8_t proto = b[ip_off + 9];
   const std::size_t l4 = ip_off + ihl;
   put16(b, l4 + (proto == 6 ? 16 : 6), 0);
@@ -116,7 +116,7 @@ inline Bytes udp_frame() {
 inline void refresh_checksums(Bytes& f) {
   const std::size_t ip = 14;
   put16(f, ip + 10, ref_ip_checksum(f, ip));
-  const std::size_t ihl = (f[ip] & 0x0f) * 4U;
+  const std::size_t ihl = std::size_t{f[ip]} % 16 * 4;
   const std::size_t total = be16(f, ip + 2);
   const std::uint8_t proto = f[ip + 9];
   if (ip + total > f.size() || total < ihl) return;  // a deliberately short frame

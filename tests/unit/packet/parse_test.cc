@@ -9,7 +9,6 @@
 namespace tandem::net {
 namespace {
 
-using packet_test::be16;
 using packet_test::Bytes;
 using packet_test::put16;
 using packet_test::refresh_checksums;
