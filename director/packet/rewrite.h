@@ -5,7 +5,8 @@
 // checksum that was wrong on arrival stays wrong: we never launder a corrupt
 // packet into a valid one. When a rewrite declines (any verdict other than
 // kForward) it has not changed a byte, so the caller can still quote the
-// original in an ICMP error.
+// original in an ICMP error. Rewrites take Ethernet frames (net::parse_frame),
+// not bare datagrams, and refuse a view of a different buffer.
 
 #include <cstdint>
 #include <string_view>
