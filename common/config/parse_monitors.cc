@@ -2,8 +2,8 @@
 // real servers, which name a template, override one, or define one inline.
 
 #include <algorithm>
-#include <regex>
 
+#include "common/config/regex_check.h"
 #include "common/config/sections.h"
 
 namespace tandem::config::detail {
@@ -100,11 +100,10 @@ void read_http(const Map& m, HttpCheck& h, MonitorType type) {
   m.read("expect_body", h.expect_body);
   if (auto re = m.get("expect_body_regex")) {
     if (auto s = re->string()) {
-      try {
-        std::regex compiled(*s, std::regex::ECMAScript);
+      if (std::string why = regex_error(*s); why.empty()) {
         h.expect_body_regex = *s;
-      } catch (const std::regex_error& err) {
-        re->error("invalid regular expression " + quote(*s) + ": " + err.what());
+      } else {
+        re->error("invalid regular expression " + quote(*s) + ": " + why);
       }
     }
   }
