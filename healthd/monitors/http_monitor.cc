@@ -4,13 +4,13 @@
 #include <openssl/asn1.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+#include <regex.h>
 
 #include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <optional>
-#include <regex>
 
 #include "healthd/monitors/factories.h"
 #include "healthd/monitors/session.h"
@@ -25,9 +25,20 @@ using tcp = asio::ip::tcp;
 
 // What every run of one configured check shares: the compiled regex and the
 // TLS context, built once instead of per run.
+// POSIX extended regex (glibc), not std::regex: libstdc++'s matcher recurses
+// per input character and overflows the stack on a 64 KiB body with a
+// pattern as plain as ".*c", so a hostile server could crash healthd.
+struct Regex {
+  regex_t re{};
+  bool compiled = false;
+  ~Regex() {
+    if (compiled) regfree(&re);
+  }
+};
+
 struct HttpConfig {
   HttpParams p;
-  std::optional<std::regex> regex;
+  std::shared_ptr<Regex> regex;
   std::string config_error;  // set: every run fails with it
   std::shared_ptr<ssl::context> tls;
 };
@@ -57,17 +68,22 @@ std::string quoted(std::string_view s) {
 }
 
 HttpConfig build_config(const HttpParams& p) {
-  HttpConfig c{p, std::nullopt, {}, nullptr};
+  HttpConfig c{p, nullptr, {}, nullptr};
   if (p.method != "GET" && p.method != "HEAD") c.config_error = "method must be GET or HEAD";
   if (p.path.empty() || p.path[0] != '/' || has_ctl(p.path) ||
       p.path.find(' ') != std::string::npos || has_ctl(p.host)) {
     c.config_error = "invalid path or host";
   }
   if (!p.expect_regex.empty()) {
-    try {
-      c.regex.emplace(p.expect_regex, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      c.config_error = std::string("invalid regex: ") + e.what();
+    auto r = std::make_unique<Regex>();
+    const int rc = regcomp(&r->re, p.expect_regex.c_str(), REG_EXTENDED | REG_NOSUB);
+    if (rc != 0) {
+      char msg[128];
+      regerror(rc, &r->re, msg, sizeof msg);
+      c.config_error = std::string("invalid regex: ") + msg;
+    } else {
+      r->compiled = true;
+      c.regex = std::move(r);
     }
   }
   if (p.tls) {
@@ -228,12 +244,9 @@ class HttpSession final : public Session {
       return finish(false, status + " but body lacks " + quoted(cfg_->p.expect_body), detail);
     }
     if (cfg_->regex) {
-      bool match = false;
-      try {
-        match = std::regex_search(body, *cfg_->regex);
-      } catch (const std::exception& e) {
-        return finish(false, status + " but regex failed: " + e.what(), detail);
-      }
+      // REG_STARTEND: the body's length is explicit, so a NUL in it is just a byte.
+      regmatch_t span{0, static_cast<regoff_t>(body.size())};
+      const bool match = regexec(&cfg_->regex->re, body.c_str(), 1, &span, REG_STARTEND) == 0;
       if (!match) {
         return finish(false, status + " but body does not match " + quoted(cfg_->p.expect_regex),
                       detail);

@@ -66,7 +66,7 @@ struct HttpParams {
   std::string host;  // Host header; empty: the target's address
   std::vector<StatusRange> expect_status = {{200, 299}};
   std::string expect_body;   // substring of the (bounded) body
-  std::string expect_regex;  // ECMAScript, searched in the (bounded) body
+  std::string expect_regex;  // POSIX extended, searched in the (bounded) body
   HttpLimits limits;
   std::optional<TlsParams> tls;  // set: https
 };
