@@ -32,9 +32,15 @@ std::variant<std::vector<std::string>, std::string> select_daemons(
   return std::vector<std::string>{*d};
 }
 
-std::variant<ipc::Response, std::string> query(const Globals& globals, const std::string& daemon,
-                                               const std::string& cmd, const ipc::Json& args) {
+Reply query(const Globals& globals, const std::string& daemon, const std::string& cmd,
+            const ipc::Json& args) {
   return ipc::call(globals.run_dir + "/" + daemon + ".sock", cmd, args, globals.timeout);
+}
+
+std::string error_of(const Reply& reply) {
+  if (auto* e = std::get_if<std::string>(&reply)) return *e;
+  const auto& r = std::get<ipc::Response>(reply);
+  return r.ok ? "" : r.error;
 }
 
 void print_json(const ipc::Json& value) {

@@ -23,10 +23,15 @@ std::optional<std::string> canonical_daemon(const std::string& name);
 std::variant<std::vector<std::string>, std::string> select_daemons(
     std::span<const std::string> args);
 
+// A daemon's response, or why it could not be reached.
+using Reply = std::variant<ipc::Response, std::string>;
+
 // One request to a daemon's control socket, bounded by globals.timeout.
-std::variant<ipc::Response, std::string> query(const Globals& globals, const std::string& daemon,
-                                               const std::string& cmd,
-                                               const ipc::Json& args = ipc::Json::object());
+Reply query(const Globals& globals, const std::string& daemon, const std::string& cmd,
+            const ipc::Json& args = ipc::Json::object());
+
+// Why a query did not succeed: unreachable, or the daemon's error; "" if ok.
+std::string error_of(const Reply& reply);
 
 // Prints JSON to stdout (indented, never throwing on odd strings).
 void print_json(const ipc::Json& value);

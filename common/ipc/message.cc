@@ -96,6 +96,18 @@ std::string encode_event(const Event& event) {
   return dump_json(object) + '\n';
 }
 
+Json diagnostics_to_json(const std::vector<Diagnostic>& diags) {
+  Json out = Json::array();
+  for (const auto& d : diags)
+    out.push_back({{"file", d.pos.file},
+                   {"line", d.pos.line},
+                   {"column", d.pos.column},
+                   {"key", d.key_path},
+                   {"message", d.message},
+                   {"text", d.to_string()}});
+  return out;
+}
+
 bool topic_matches(std::string_view pattern, std::string_view topic) {
   if (pattern == "*") return true;
   if (pattern.size() >= 2 && pattern.ends_with(".*")) {

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "common/util/diag.h"
+
 namespace tandem::ipc {
 
 using Json = nlohmann::json;
@@ -58,6 +60,11 @@ std::string encode_event(const Event& event);
 
 // Dumps any JSON without throwing (invalid UTF-8 is replaced).
 std::string dump_json(const Json& value, int indent = -1);
+
+// Diagnostics as the control protocol carries them: an array of
+// {"file","line","column","key","message","text"} where text is the
+// operator-facing "file:line:column: key: message".
+Json diagnostics_to_json(const std::vector<Diagnostic>& diags);
 
 // "health.*" matches "health.up" and "health.down.x"; "*" matches all;
 // anything else must be equal.

@@ -24,18 +24,6 @@ double unix_now() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-Json diagnostics_json(const std::vector<Diagnostic>& diags) {
-  Json out = Json::array();
-  for (const auto& d : diags)
-    out.push_back({{"file", d.pos.file},
-                   {"line", d.pos.line},
-                   {"column", d.pos.column},
-                   {"key", d.key_path},
-                   {"message", d.message},
-                   {"text", d.to_string()}});
-  return out;
-}
-
 log::Level to_log_level(config::LogLevel level) {
   switch (level) {
     case config::LogLevel::debug:
@@ -123,7 +111,7 @@ Json Runner::status() const {
   if (keeper_.last())
     last = {{"ok", keeper_.last()->ok},
             {"time", last_reload_time_},
-            {"errors", diagnostics_json(keeper_.last()->errors)}};
+            {"errors", ipc::diagnostics_to_json(keeper_.last()->errors)}};
   Json detail = Json::object();
   if (status_fn_) detail = status_fn_();
   return {{"daemon", daemon_},
@@ -131,7 +119,7 @@ Json Runner::status() const {
           {"version", version()},
           {"pid", static_cast<long>(::getpid())},
           {"node", options_.node},
-          {"state", stopping_ ? "stopping" : "running"},
+          {"state", "running"},
           {"uptime_s", uptime.count()},
           {"config_path", keeper_.path()},
           {"config_generation", keeper_.generation()},
@@ -162,7 +150,7 @@ LoadOutcome Runner::reload() {
   notify("READY=1\nSTATUS=" + std::string(outcome.ok ? "running" : "running; last reload failed"));
   publish("config.reload", {{"ok", outcome.ok},
                             {"generation", outcome.generation},
-                            {"errors", diagnostics_json(outcome.errors)}});
+                            {"errors", ipc::diagnostics_to_json(outcome.errors)}});
   return outcome;
 }
 

@@ -16,14 +16,7 @@ int run(const Globals& g, std::span<const std::string> args) {
   const config::LoadResult result = config::load_file(file);
   const bool ok = result.ok();
   if (g.json) {
-    ipc::Json errors = ipc::Json::array();
-    for (const auto& d : result.errors)
-      errors.push_back({{"file", d.pos.file},
-                        {"line", d.pos.line},
-                        {"column", d.pos.column},
-                        {"key", d.key_path},
-                        {"message", d.message}});
-    print_json({{"file", file}, {"ok", ok}, {"errors", errors}});
+    print_json({{"file", file}, {"ok", ok}, {"errors", ipc::diagnostics_to_json(result.errors)}});
   } else if (ok) {
     std::cout << file << ": configuration is valid\n";
   } else {

@@ -20,11 +20,7 @@ int run(const Globals& g, std::span<const std::string> args) {
     auto reply = query(g, daemon, "ping");
     const double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    std::string error;
-    if (auto* e = std::get_if<std::string>(&reply))
-      error = *e;
-    else if (!std::get<ipc::Response>(reply).ok)
-      error = std::get<ipc::Response>(reply).error;
+    const std::string error = error_of(reply);
     any_failed |= !error.empty();
     if (g.json) {
       out.push_back(error.empty() ? ipc::Json{{"daemon", daemon}, {"ok", true}, {"ms", ms}}

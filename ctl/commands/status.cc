@@ -26,11 +26,7 @@ int run(const Globals& g, std::span<const std::string> args) {
   bool any_down = false;
   for (const auto& daemon : std::get<std::vector<std::string>>(selected)) {
     auto reply = query(g, daemon, "status");
-    std::string error;
-    if (auto* e = std::get_if<std::string>(&reply))
-      error = *e;
-    else if (!std::get<ipc::Response>(reply).ok)
-      error = std::get<ipc::Response>(reply).error;
+    const std::string error = error_of(reply);
     if (!error.empty()) {
       any_down = true;
       table.add({daemon, "down", "-", "-", "-", "-", error});

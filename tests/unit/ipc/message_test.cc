@@ -107,3 +107,15 @@ TEST(Topics, PatternsMatchExactlyOrByDottedPrefix) {
 
 }  // namespace
 }  // namespace tandem::ipc
+
+namespace tandem::ipc {
+namespace {
+
+TEST(Diagnostics, CarryPositionKeyAndOperatorText) {
+  const Json j = diagnostics_to_json({Diagnostic{{"a.yaml", 3, 7}, "sync.port", "out of range"}});
+  EXPECT_EQ(j, Json::parse(R"([{"file":"a.yaml","line":3,"column":7,"key":"sync.port",
+      "message":"out of range","text":"a.yaml:3:7: sync.port: out of range"}])"));
+}
+
+}  // namespace
+}  // namespace tandem::ipc
