@@ -234,6 +234,13 @@ void Runner::stop() {
   if (stopping_) return;
   stopping_ = true;
   notify("STOPPING=1");
+  if (stop_fn_) {
+    try {
+      stop_fn_();
+    } catch (const std::exception& e) {
+      log::error(std::string("stop hook failed: ") + e.what());
+    }
+  }
   boost::system::error_code ignored;
   timers_->signals.cancel(ignored);
   timers_->watchdog.cancel();

@@ -42,6 +42,9 @@ class Runner {
   void on_config(ApplyFn apply) { keeper_.set_apply(std::move(apply)); }
   // Its object appears as "detail" in `status`.
   void on_status(StatusFn status) { status_fn_ = std::move(status); }
+  // Called once on SIGTERM/SIGINT or stop(), while the loop and the control
+  // socket still exist, so engines can withdraw (release VIPs, flush state).
+  void on_stop(std::function<void()> fn) { stop_fn_ = std::move(fn); }
   void add_command(std::string name, ipc::Handler handler);
   // Publishes an event to subscribers of the control socket.
   void publish(std::string_view topic, const ipc::Json& data);
@@ -70,6 +73,7 @@ class Runner {
   ConfigKeeper keeper_;
   std::optional<config::Config> initial_;
   StatusFn status_fn_;
+  std::function<void()> stop_fn_;
   struct Timers;
   std::unique_ptr<Timers> timers_;
   double last_reload_time_ = 0;

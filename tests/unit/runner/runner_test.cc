@@ -109,6 +109,8 @@ TEST_F(RunnerTest, StatusCarriesIdentityAndTheDaemonsDetail) {
   Runner r = make();
   r.on_status([] { return Json{{"services", 3}}; });
   r.add_command("custom", [](const Json&) { return ipc::Reply::success({{"x", 1}}); });
+  int stops = 0;
+  r.on_stop([&] { ++stops; });
   ASSERT_TRUE(start(r));
   struct stat st {};
   ASSERT_EQ(stat(r.socket_path().c_str(), &st), 0);
@@ -124,7 +126,9 @@ TEST_F(RunnerTest, StatusCarriesIdentityAndTheDaemonsDetail) {
   EXPECT_EQ(s["detail"], Json({{"services", 3}}));
   EXPECT_EQ(call(r, "ping").result["pong"], true);
   EXPECT_EQ(call(r, "custom").result["x"], 1);
+  EXPECT_EQ(stops, 0);
   EXPECT_EQ(finish(r), 0);
+  EXPECT_EQ(stops, 1);
 }
 
 TEST_F(RunnerTest, SecondInstanceOnTheSameRunDirRefusesToStart) {
