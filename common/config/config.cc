@@ -15,7 +15,7 @@ namespace {
 
 // A config file is a few kilobytes; anything this large is not one, and
 // reading it whole would only cost memory.
-constexpr std::streamoff kMaxFileSize = 16 * 1024 * 1024;
+constexpr std::streamoff kMaxFileSize = std::streamoff{16} * 1024 * 1024;
 
 void parse_root(const detail::Value& root, Config& cfg) {
   detail::Map m(root, {"nodes", "global", "interfaces", "monitors", "services", "vrrp", "sync",

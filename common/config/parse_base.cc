@@ -9,19 +9,21 @@ namespace {
 constexpr Duration kMaxStateTimeout = std::chrono::hours(24 * 31);
 
 bool name_char(char c) {
+  // ':' so that a real server's default name "address:port" is a name too.
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
+         c == '-' || c == '.' || c == ':';
 }
 
 }  // namespace
 
 bool check_name(const Value& at, std::string_view name) {
   bool ok = !name.empty() && name.size() <= 63 && name_char(name[0]) && name[0] != '_' &&
-            name[0] != '-' && name[0] != '.';
+            name[0] != '-' && name[0] != '.' && name[0] != ':';
   for (char c : name) ok = ok && name_char(c);
   if (!ok) {
     at.error("invalid name " + quote(name) +
-             ": use 1 to 63 letters, digits, '_', '-' or '.', starting with a letter or digit");
+             ": use 1 to 63 letters, digits, '_', '-', '.' or ':', starting with a letter or "
+             "digit");
   }
   return ok;
 }

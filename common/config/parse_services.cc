@@ -73,6 +73,10 @@ void parse_ports(const Map& m, Service& svc) {
 }
 
 void parse_persistence(const Value& v, Persistence& p) {
+  if (v.is_null()) {
+    v.error("expected true, false or a mapping with timeout and netmask, got nothing");
+    return;
+  }
   if (v.is_scalar()) {
     if (auto b = v.boolean()) p.enabled = *b;
     return;
@@ -271,7 +275,8 @@ void parse_service(const Value& v, Config& cfg) {
   // mistake.
   if (auto q = m.get("quorum")) {
     check_quorum(*q, svc);
-    auto need = static_cast<std::size_t>(svc.quorum.min_up + svc.quorum.hysteresis);
+    auto need = static_cast<std::size_t>(svc.quorum.min_up) +
+                static_cast<std::size_t>(svc.quorum.hysteresis);
     if (need > svc.real_servers.size()) {
       q->error("quorum needs " + std::to_string(need) + " live real servers but the service has " +
                std::to_string(svc.real_servers.size()));

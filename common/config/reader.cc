@@ -45,8 +45,8 @@ std::string join(std::span<const std::string_view> words) {
   return out;
 }
 
-Value::Value(Diags& diags, YAML::Node node, std::string path, const YAML::Mark& fallback)
-    : diags_(&diags), node_(std::move(node)), path_(std::move(path)), mark_(node_.Mark()) {
+Value::Value(Diags& diags, const YAML::Node& node, std::string path, const YAML::Mark& fallback)
+    : diags_(&diags), node_(node), path_(std::move(path)), mark_(node_.Mark()) {
   // yaml-cpp places an empty value at the start of the next token, which can
   // be lines away; the key is where the operator has to look.
   if (mark_.line < 0 || node_.IsNull()) mark_ = fallback;
@@ -64,8 +64,8 @@ std::string Value::child_path(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }
 
-Value Value::child(std::string_view key, YAML::Node node, const YAML::Mark& key_mark) const {
-  return Value(*diags_, std::move(node), child_path(key), key_mark);
+Value Value::child(std::string_view key, const YAML::Node& node, const YAML::Mark& key_mark) const {
+  return Value(*diags_, node, child_path(key), key_mark);
 }
 
 std::optional<std::string> Value::string() const {

@@ -42,7 +42,7 @@ std::string join(std::span<const std::string_view> words);
 class Value {
  public:
   // `fallback` positions a value that has none of its own (an empty value).
-  Value(Diags& diags, YAML::Node node, std::string path, const YAML::Mark& fallback);
+  Value(Diags& diags, const YAML::Node& node, std::string path, const YAML::Mark& fallback);
 
   const std::string& path() const { return path_; }
   const YAML::Mark& mark() const { return mark_; }
@@ -88,7 +88,7 @@ class Value {
   struct Entry;
   std::vector<Entry> entries() const;
 
-  Value child(std::string_view key, YAML::Node node, const YAML::Mark& key_mark) const;
+  Value child(std::string_view key, const YAML::Node& node, const YAML::Mark& key_mark) const;
 
   // The value under `key` of a mapping, without any diagnostics: for
   // looking at a discriminator (a monitor's `type`) before choosing the keys

@@ -27,7 +27,7 @@ void parse_alerts(const Value& v, Config& cfg);
 // `use: <template>` plus overrides or an inline monitor with `type`.
 std::vector<Monitor> parse_monitor_list(const Value& v, const Config& cfg);
 
-// Names of things other keys refer to: letters, digits, '_', '-', '.';
+// Names of things other keys refer to: letters, digits, '_', '-', '.', ':';
 // starting with a letter or digit; at most 63 characters.
 bool check_name(const Value& at, std::string_view name);
 // A Linux interface name: 1..15 characters, no '/', ':' or whitespace.

@@ -1,6 +1,7 @@
 // Every key left out takes the documented default (values from
 // /work/shared/spec/lvs-reference.md where it gives them).
 
+#include "common/config/dump.h"
 #include "tests/unit/config/test_util.h"
 
 namespace tandem::config {
@@ -105,6 +106,10 @@ services:
         port: 8080
 )");
   EXPECT_EQ(c.services.at(0).real_servers.at(0).name, "198.18.1.11:8080");
+  // The default name is a valid name: the effective dump reads back.
+  LoadResult again = load_string(dump(c), "dump");
+  ASSERT_TRUE(again.ok()) << format_diagnostics(again.errors);
+  EXPECT_TRUE(*again.config == c);
 }
 
 TEST(ConfigDefaults, FallbackTakesServicePortAndForwarding) {

@@ -293,6 +293,18 @@ services:
                          "real port must equal virtual port (80) for dr forwarding"));
 }
 
+TEST(ConfigServices, PersistenceWithoutValue) {
+  LoadResult r = load(R"(
+services:
+  - name: a
+    address: 198.18.0.100
+    port: 80
+    persistence:
+)");
+  EXPECT_TRUE(only_error(r, 5, 5, "services[0].persistence",
+                         "expected true, false or a mapping with timeout and netmask"));
+}
+
 TEST(ConfigServices, InvalidNames) {
   LoadResult r = load(R"(
 services:
