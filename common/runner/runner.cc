@@ -287,14 +287,20 @@ int run_main(std::string daemon, int argc, char** argv, const std::function<void
   log::init(program, options.log_level.value_or(log::Level::kInfo), target);
   // Detach before any thread or event loop exists: fork keeps only the caller.
   Detached detached = detach ? Detached::detach() : Detached();
-  Runner runner(daemon, options, std::move(*loaded.config), loader);
-  wire(runner);
-  return runner.run([&] {
-    if (!detach) return;
-    detached.ready();
-    // stderr is /dev/null from here on.
-    log::set_target(log::Target::kJournal);
-  });
+  try {
+    Runner runner(daemon, options, std::move(*loaded.config), loader);
+    wire(runner);
+    return runner.run([&] {
+      if (!detach) return;
+      detached.ready();
+      // stderr is /dev/null from here on.
+      log::set_target(log::Target::kJournal);
+    });
+  } catch (const std::exception& e) {
+    // A daemon whose wiring fails exits with a reason, never via terminate().
+    log::error(std::string("start-up failed: ") + e.what());
+    return 1;
+  }
 }
 
 }  // namespace tandem::runner
