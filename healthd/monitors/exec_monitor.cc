@@ -168,7 +168,7 @@ class ExecSession final : public Session {
     std::string first = output_.substr(0, output_.find('\n'));
     if (first.size() > 200) first.resize(200);
     if (timed_out_) {
-      return finish(false, "timeout after " + millis(deadline_ - started_) + " (killed)", output_);
+      return finish(false, "timeout (killed)", output_);
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
       return finish(true, first.empty() ? "exit 0" : first, output_);

@@ -36,7 +36,10 @@ void Session::run(const net::Endpoint& target) {
 }
 
 void Session::on_deadline() {
-  finish(false, "timeout after " + millis(deadline_ - started_) + " (" + phase_ + ")");
+  // The summary stays the same from run to run (alerts repeat only when it
+  // changes); how long the run took goes in the detail.
+  finish(false, std::string("timeout (") + phase_ + ")",
+         "deadline passed after " + millis(deadline_ - started_));
 }
 
 void Session::cancel() {

@@ -52,9 +52,7 @@ class TelnetSession final : public Session {
   }
 
   void on_deadline() override {
-    finish(false,
-           "timeout after " + millis(deadline_ - started_) + " (no \"" + p_->expect + "\" in \"" +
-               printable_head(text_) + "\")",
+    finish(false, "timeout (no \"" + p_->expect + "\" in \"" + printable_head(text_) + "\")",
            text_);
   }
 

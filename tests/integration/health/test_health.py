@@ -119,7 +119,7 @@ http { access_log off; client_body_temp_path %s/b; proxy_temp_path %s/p;
         self.assertCheck(1, "connection refused", "tcp", SRV_IP + ":81")
         rc, summary = self.check("tcp", NOBODY + ":80", "--timeout", "10000")
         self.assertEqual(rc, 1)
-        self.assertIn(summary, ("host unreachable", "timeout after 10000 ms (connecting)"))
+        self.assertIn(summary, ("host unreachable", "timeout (connecting)"))
 
     # --- http ----------------------------------------------------------------
     def test_http(self):
@@ -138,7 +138,7 @@ http { access_log off; client_body_temp_path %s/b; proxy_temp_path %s/p;
         self.assertCheck(1, 'HTTP 200 but body lacks "ok"', "http", SRV_IP + ":80",
                          "--path", "/health", "--body", "ok")
         self.control("hang")
-        self.assertCheck(1, "timeout after 1000 ms (waiting for response)", "http",
+        self.assertCheck(1, "timeout (waiting for response)", "http",
                          SRV_IP + ":80", "--path", "/health", "--timeout", "1000")
         # A body larger than the 64 KiB kept for matching is cut off, not read.
         self.assertCheck(0, "HTTP 200", "http", SRV_IP + ":80", "--path", "/bytes/10000000",
@@ -172,7 +172,7 @@ http { access_log off; client_body_temp_path %s/b; proxy_temp_path %s/p;
         self.assertTrue(summary.endswith("(expected NOERROR)"), summary)
         self.assertCheck(1, "connection refused (port unreachable)", "dns", SRV_IP + ":5353",
                          "--name", "lab.tandem.test")
-        self.assertCheck(1, "no answer after 1000 ms (2 queries)", "dns", NOBODY + ":53",
+        self.assertCheck(1, "no answer (2 queries)", "dns", NOBODY + ":53",
                          "--name", "lab.tandem.test", "--timeout", "1000")
 
     # --- telnet --------------------------------------------------------------
@@ -181,14 +181,14 @@ http { access_log off; client_body_temp_path %s/b; proxy_temp_path %s/p;
         rc, summary = self.check("telnet", SRV_IP + ":23", "--expect", "no such prompt",
                                  "--timeout", "1500")
         self.assertEqual(rc, 1)
-        self.assertTrue(summary.startswith('timeout after 1500 ms (no "no such prompt" in'),
+        self.assertTrue(summary.startswith('timeout (no "no such prompt" in'),
                         summary)
         self.assertCheck(1, "connection refused", "telnet", SRV_IP + ":24")
 
     # --- ping ----------------------------------------------------------------
     def test_ping(self):
         self.assertCheck(0, "echo reply", "ping", SRV_IP, "--socket", "raw")
-        self.assertCheck(1, "no echo reply after 1000 ms", "ping", NOBODY, "--timeout", "1000")
+        self.assertCheck(1, "no echo reply", "ping", NOBODY, "--timeout", "1000")
         # The unprivileged ICMP socket, once this namespace allows it.
         sh(*in_ns(CLI, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"))
         self.assertCheck(0, "echo reply", "ping", SRV_IP, "--socket", "dgram")
@@ -199,7 +199,7 @@ http { access_log off; client_body_temp_path %s/b; proxy_temp_path %s/p;
         self.assertCheck(0, "port 80 open on " + SRV_IP, "exec", SRV_IP + ":80",
                          "--program", "/bin/bash", "--arg", "-c", "--arg", script,
                          "--arg", "mon")
-        self.assertCheck(1, "timeout after 500 ms (killed)", "exec", SRV_IP + ":80",
+        self.assertCheck(1, "timeout (killed)", "exec", SRV_IP + ":80",
                          "--program", "/bin/sh", "--arg", "-c", "--arg", "sleep 30",
                          "--arg", "mon", "--timeout", "500")
 

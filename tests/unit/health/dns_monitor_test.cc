@@ -138,7 +138,7 @@ TEST(DnsMonitor, SilentServerTimesOutAfterTwoQueries) {
   std::vector<std::uint16_t> ids;
   auto r = dns_run(Mode::kSilent, lab_a(), 300ms, &ids);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "no answer after 300 ms (2 queries)");
+  EXPECT_EQ(r.summary, "no answer (2 queries)");
   EXPECT_EQ(ids.size(), 2u);
 }
 
@@ -150,7 +150,8 @@ TEST(DnsMonitor, GarbageIsIgnoredAndTheRealAnswerCounts) {
 TEST(DnsMonitor, AnswersWithAnotherIdAreIgnored) {
   auto r = dns_run(Mode::kWrongIdOnly, lab_a(), 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "no answer after 300 ms (2 queries, 2 bad replies ignored)");
+  EXPECT_EQ(r.summary, "no answer (2 queries)");
+  EXPECT_EQ(r.detail, "2 bad replies ignored");
 }
 
 TEST(DnsMonitor, ClosedPortIsRefused) {

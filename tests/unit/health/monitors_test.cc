@@ -75,7 +75,8 @@ TEST(TcpMonitor, ListenerThatNeverAcceptsTimesOut) {
   auto m = make_monitor(io, TcpParams{});
   auto r = run_check(io, *m, loopback(ntohs(sa.sin_port)), 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (connecting)");
+  EXPECT_EQ(r.summary, "timeout (connecting)");
+  EXPECT_THAT(r.detail, StartsWith("deadline passed after "));
   for (int c : fillers) ::close(c);
   ::close(lfd);
 }
@@ -287,14 +288,14 @@ TEST(HttpMonitor, EndlessBodyIsReadOnlyToTheLimit) {
 TEST(HttpMonitor, HangingServerTimesOut) {
   auto r = http_against("", health_check(), false, 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (waiting for response)");
+  EXPECT_EQ(r.summary, "timeout (waiting for response)");
 }
 
 TEST(HttpMonitor, HangAfterHeadersTimesOut) {
   auto r =
       http_against("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", health_check(), false, 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (waiting for response)");
+  EXPECT_EQ(r.summary, "timeout (waiting for response)");
 }
 
 TEST(HttpMonitor, Refused) {
@@ -353,7 +354,7 @@ TEST(TelnetMonitor, SilentServerTimesOut) {
   auto m = make_monitor(io, TelnetParams{});
   auto r = run_check(io, *m, loopback(srv.port()), 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (no \"login\" in \"Welcome \")");
+  EXPECT_EQ(r.summary, "timeout (no \"login\" in \"Welcome \")");
 }
 
 TEST(TelnetMonitor, SendsThenExpects) {
@@ -427,14 +428,14 @@ TEST(ExecMonitor, NoShellInterpretation) {
 TEST(ExecMonitor, TimeoutTerminates) {
   auto r = exec_run(sh("echo started; exec sleep 100"), 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (killed)");
+  EXPECT_EQ(r.summary, "timeout (killed)");
   EXPECT_EQ(r.detail, "started\n");
 }
 
 TEST(ExecMonitor, IgnoredSigtermEscalatesToSigkill) {
   auto r = exec_run(sh("trap '' TERM; echo stubborn; while :; do sleep 1; done"), 300ms);
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.summary, "timeout after 300 ms (killed)");
+  EXPECT_EQ(r.summary, "timeout (killed)");
 }
 
 TEST(ExecMonitor, OutputIsBounded) {
