@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -25,24 +26,44 @@ std::optional<std::string> make_run_dir(const std::string& dir) {
   return std::nullopt;
 }
 
-std::optional<std::string> write_pid_file(const std::string& path) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << ::getpid() << '\n';
-    if (!out.flush()) return tmp + ": cannot write";
+std::variant<PidFile, std::string> PidFile::acquire(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return path + ": " + std::strerror(errno);
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    // The previous owner may have unlinked the file between our open and
+    // flock; a lock on an orphaned inode guards nothing, so start over.
+    struct stat held {
+    }, named{};
+    if (::fstat(fd, &held) == 0 && (::stat(path.c_str(), &named) != 0 ||
+                                    held.st_ino != named.st_ino || held.st_dev != named.st_dev)) {
+      ::close(fd);
+      return acquire(path);
+    }
+  } else {
+    const int err = errno;
+    std::string holder;
+    std::ifstream in(path);
+    long pid = 0;
+    if (in >> pid) holder = " (pid " + std::to_string(pid) + ")";
+    ::close(fd);
+    if (err == EWOULDBLOCK) return "already running" + holder + ": " + path + " is locked";
+    return path + ": flock: " + std::strerror(err);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    return path + ": " + std::strerror(errno);
+  const std::string text = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) != 0 ||
+      ::pwrite(fd, text.data(), text.size(), 0) != static_cast<ssize_t>(text.size())) {
+    const std::string reason = path + ": cannot write: " + std::strerror(errno);
+    ::close(fd);
+    return reason;
   }
-  return std::nullopt;
+  return PidFile(path, fd);
 }
 
-void remove_pid_file(const std::string& path) {
-  std::ifstream in(path);
-  long pid = 0;
-  if (in >> pid && pid == static_cast<long>(::getpid())) ::unlink(path.c_str());
+PidFile::~PidFile() {
+  if (fd_ < 0) return;
+  // Unlink while still locked so a successor never sees our stale pid.
+  ::unlink(path_.c_str());
+  ::close(fd_);
 }
 
 Detached Detached::detach() {

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "common/util/clock.h"
 
@@ -12,9 +13,25 @@ namespace tandem::runner {
 // mkdir -p with mode 0755 for components that do not exist yet.
 std::optional<std::string> make_run_dir(const std::string& dir);
 
-// Written atomically (temp file + rename); removed only if it still names us.
-std::optional<std::string> write_pid_file(const std::string& path);
-void remove_pid_file(const std::string& path);
+// The pid file doubles as the single-instance lock: it is held with flock()
+// for the life of the process, so two daemons racing for one run directory
+// cannot both get past it, and a crashed one leaves no lock behind.
+class PidFile {
+ public:
+  // Locks `path` and writes our pid; the reason on failure ("already
+  // running (pid N)" when another process holds it).
+  static std::variant<PidFile, std::string> acquire(const std::string& path);
+  PidFile(PidFile&& other) noexcept : path_(std::move(other.path_)), fd_(other.fd_) {
+    other.fd_ = -1;
+  }
+  PidFile& operator=(PidFile&&) = delete;
+  ~PidFile();  // removes the file, then drops the lock
+
+ private:
+  PidFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  std::string path_;
+  int fd_ = -1;
+};
 
 // fork + setsid. The parent stays until the child calls Detached::ready()
 // (exit 0) or dies first (exit 1), so the shell sees whether start-up worked.

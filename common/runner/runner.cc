@@ -198,14 +198,17 @@ int Runner::run(std::function<void()> on_ready) {
     log::error("run directory: " + *err);
     return 1;
   }
+  auto pid_file = PidFile::acquire(options_.run_dir + "/" + daemon_ + ".pid");
+  if (auto* err = std::get_if<std::string>(&pid_file)) {
+    log::error(*err);
+    return 1;
+  }
   std::optional<gid_t> group;
   if (!control.socket_group.empty()) group = ipc::lookup_group(control.socket_group);
   if (auto err = control_.listen(socket_path(), group, static_cast<mode_t>(control.socket_mode))) {
     log::error("control socket: " + *err);
     return 1;
   }
-  const std::string pid_file = options_.run_dir + "/" + daemon_ + ".pid";
-  if (auto err = write_pid_file(pid_file)) log::warn("pid file: " + *err);
 
   wait_signal();
   if (auto period = watchdog_interval()) {
@@ -225,7 +228,6 @@ int Runner::run(std::function<void()> on_ready) {
     code = 1;
   }
   control_.close();
-  remove_pid_file(pid_file);
   log::info("stopped");
   return code;
 }

@@ -54,11 +54,18 @@ class Env:
             stdout=log, stderr=subprocess.STDOUT, env=env)
         proc.log = log
         self.procs[daemon] = proc
-        wait_until(lambda: os.path.exists(self.sock(daemon)) or proc.poll() is not None,
+        # Answering, not just a socket file: a stale file may already be there.
+        wait_until(lambda: self.answers(daemon) or proc.poll() is not None,
                    what=daemon + " control socket")
         if proc.poll() is not None:
             raise AssertionError("%s exited %d:\n%s" % (daemon, proc.returncode, self.log(daemon)))
         return proc
+
+    def answers(self, daemon):
+        try:
+            return request(self.sock(daemon), "ping")["ok"]
+        except (OSError, AssertionError, ValueError):
+            return False
 
     def log(self, daemon):
         with open(os.path.join(self.dir, daemon + ".log"), encoding="utf-8", errors="replace") as f:
@@ -283,6 +290,30 @@ class SuiteTest(unittest.TestCase):
         self.assertIn("already running", res.stderr)
         self.assertIsNone(first.poll())
         self.assertTrue(request(self.env.sock("syncd"), "ping")["ok"])
+
+    def test_simultaneous_starts_leave_exactly_one_instance(self):
+        env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
+        procs = [subprocess.Popen([program("healthd"), "--foreground", "--run-dir",
+                                   self.env.run_dir, "--config", self.env.config],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+                 for _ in range(4)]
+        try:
+            wait_until(lambda: sum(p.poll() is not None for p in procs) == 3,
+                       what="three of four instances to give up")
+            alive = [p for p in procs if p.poll() is None]
+            self.assertEqual(len(alive), 1)
+            for p in procs:
+                if p is not alive[0]:
+                    self.assertEqual(p.returncode, 1)
+                    self.assertIn("already running", p.stderr.read().decode())
+            wait_until(lambda: self.env.answers("healthd"), what="the winner to serve")
+            self.assertEqual(self.env.status("healthd")["status"]["pid"], alive[0].pid)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
+                p.wait(timeout=10)
+                p.stderr.close()
 
     def test_daemonizes_without_foreground(self):
         env = {k: v for k, v in os.environ.items() if k not in ("NOTIFY_SOCKET", "JOURNAL_STREAM")}
