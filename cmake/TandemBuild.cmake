@@ -41,6 +41,14 @@ function(tandem_executable name)
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
 endfunction()
 
+# A program that is built but never installed: benchmarks, test drivers.
+function(tandem_tool name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+endfunction()
+
 # A GoogleTest binary; each TEST becomes its own ctest entry labelled "unit".
 function(tandem_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
