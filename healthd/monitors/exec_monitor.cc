@@ -100,7 +100,15 @@ class ExecSession final : public Session {
     out_.assign(pipefd[0]);
     // Via syscall: glibc 2.36 declares pidfd_open without C linkage for C++.
     const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));
-    if (pidfd < 0) return fail_errno("pidfd_open");
+    if (pidfd < 0) {
+      // Without a pidfd (kernel < 5.3) we cannot wait for it without
+      // blocking: stop it now rather than leave a zombie behind.
+      const int err = errno;
+      ::kill(-pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      reaped_ = true;
+      return finish(false, std::string("pidfd_open: ") + std::strerror(err));
+    }
     exit_.assign(pidfd);
     phase_ = "running";
     read_output();
