@@ -5,8 +5,6 @@
 namespace tandem::config {
 namespace {
 
-using std::chrono::nanoseconds;
-
 TEST(ConfigDuration, Units) {
   EXPECT_EQ(parse_duration("250ms"), Duration(250'000'000));
   EXPECT_EQ(parse_duration("10s"), Duration(10'000'000'000));

@@ -9,7 +9,6 @@ using namespace std::chrono_literals;
 using test::has_error;
 using test::load;
 using test::load_ok;
-using test::only_error;
 
 TEST(ConfigNodes, ResolveByName) {
   Config c = load_ok(R"(
