@@ -16,7 +16,7 @@
 
 #include "common/ipc/backoff.h"
 #include "common/ipc/line_decoder.h"
-#include "common/runner/log.h"
+#include "common/log/log.h"
 
 namespace tandem::ipc {
 

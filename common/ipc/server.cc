@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/ipc/line_decoder.h"
-#include "common/runner/log.h"
+#include "common/log/log.h"
 
 namespace tandem::ipc {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "common/runner/log.h"
+#include "common/log/log.h"
 
 namespace tandem::runner {
 

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "common/runner/log.h"
+#include "common/log/log.h"
 #include "common/runner/process.h"
 
 namespace tandem::runner {

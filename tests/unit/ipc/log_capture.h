@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "common/runner/log.h"
+#include "common/log/log.h"
 
 namespace tandem::testing {
 

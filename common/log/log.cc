@@ -1,4 +1,4 @@
-#include "common/runner/log.h"
+#include "common/log/log.h"
 
 #include <systemd/sd-journal.h>
 #include <time.h>
