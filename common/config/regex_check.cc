@@ -1,22 +1,25 @@
-// GCC 12 reports false "maybe-uninitialized" warnings inside libstdc++'s
-// <regex> when built with sanitizers (middle-end warnings after inlining),
-// which -Werror turns into a broken build. This file holds the only use of
-// <regex> in the library, so the suppression covers nothing else.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 #include "common/config/regex_check.h"
 
-#include <regex>
+#include <regex.h>
+
+#include <array>
 
 namespace tandem::config {
 
+// Validated with the engine healthd matches with (POSIX extended, glibc), so
+// a pattern the loader accepts is exactly one the monitor can compile.
+// libstdc++'s std::regex is not used: it recurses per character and
+// overflows the stack on large bodies.
 std::string regex_error(const std::string& pattern) {
-  try {
-    std::regex compiled(pattern, std::regex::ECMAScript);
+  regex_t compiled;
+  const int rc = regcomp(&compiled, pattern.c_str(), REG_EXTENDED | REG_NOSUB);
+  if (rc == 0) {
+    regfree(&compiled);
     return {};
-  } catch (const std::regex_error& e) {
-    return e.what();
   }
+  std::array<char, 256> message{};
+  regerror(rc, &compiled, message.data(), message.size());
+  return message.data();
 }
 
 }  // namespace tandem::config

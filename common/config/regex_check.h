@@ -1,5 +1,5 @@
 #pragma once
-// Syntax check of the ECMAScript regular expressions monitors match bodies
+// Syntax check of the POSIX extended regular expressions monitors match bodies
 // with, so a bad pattern is a config error and not a failing check later.
 
 #include <string>

@@ -118,7 +118,7 @@ struct HttpCheck {
   std::string host;  // Host header; empty = the target address
   std::vector<StatusRange> expect_status{StatusRange{200, 299}};
   std::string expect_body;        // substring; empty = not checked
-  std::string expect_body_regex;  // ECMAScript; empty = not checked
+  std::string expect_body_regex;  // POSIX extended (as healthd matches); empty = not checked
   std::string sni;                // empty = host, else none
   bool verify_certificate = true;
   std::string ca_file;                      // empty = system store

@@ -21,7 +21,7 @@ class LabTest(unittest.TestCase):
                 self.assertEqual(sorted(daemons), sorted(tt.DAEMONS), node)
                 for name, d in daemons.items():
                     self.assertEqual(d["state"], "running", "%s/%s: %r" % (node, name, d))
-                    self.assertEqual(d["node"], node)
+                    self.assertEqual(d["status"]["node"], node)
                     seen.append((node, name))
             self.assertEqual(len(seen), 10)
 
