@@ -1,27 +1,39 @@
-// tandem-healthd: wiring only. The monitor engine (healthd/core) attaches
-// here; until it does, status summarises the configured checks.
+// tandem-healthd: wiring only. The engine (healthd/engine) runs the checks
+// on the runner's loop; this file connects its hooks and commands.
+
+#include <memory>
+#include <random>
 
 #include "common/runner/runner.h"
-
-namespace {
-
-tandem::ipc::Json summary(const tandem::config::Config& cfg) {
-  std::size_t servers = 0, checks = 0;
-  for (const auto& s : cfg.services) {
-    for (const auto& rs : s.real_servers) {
-      if (!rs.monitors.empty()) ++servers;
-      checks += rs.monitors.size();
-    }
-  }
-  return {{"monitored_servers", servers},
-          {"checks", checks},
-          {"monitor_templates", cfg.monitors.size()}};
-}
-
-}  // namespace
+#include "healthd/engine/engine.h"
 
 int main(int argc, char** argv) {
-  return tandem::runner::run_main("healthd", argc, argv, [](tandem::runner::Runner& runner) {
-    runner.on_status([&runner] { return summary(*runner.config()); });
+  // Outlives the runner's loop: the runner is destroyed after run_main's wire.
+  std::unique_ptr<tandem::health::Engine> engine;
+  return tandem::runner::run_main("healthd", argc, argv, [&engine](tandem::runner::Runner& runner) {
+    engine = std::make_unique<tandem::health::Engine>(
+        runner.io(),
+        [&runner](std::string_view topic, const tandem::ipc::Json& data) {
+          runner.publish(topic, data);
+        },
+        std::random_device{}());
+    auto* e = engine.get();
+    runner.on_config([e](const tandem::config::Config& cfg) { e->apply(cfg); });
+    runner.on_status([e] { return e->status(); });
+    runner.on_stop([e] { e->stop(); });
+    runner.add_command("health", [e](const tandem::ipc::Json&) {
+      return tandem::ipc::Reply::success(e->health());
+    });
+    runner.add_command("maintenance", [e](const tandem::ipc::Json& args) {
+      const auto service = args.value("service", std::string());
+      const auto server = args.value("server", std::string());
+      const auto on = args.find("on");
+      if (service.empty() || server.empty() || on == args.end() || !on->is_boolean())
+        return tandem::ipc::Reply::failure("maintenance needs service, server and on (bool)");
+      if (!e->set_maintenance(service, server, on->get<bool>()))
+        return tandem::ipc::Reply::failure("no server " + server + " in service " + service);
+      return tandem::ipc::Reply::success(
+          {{"service", service}, {"server", server}, {"on", on->get<bool>()}});
+    });
   });
 }

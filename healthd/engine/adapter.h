@@ -1,0 +1,46 @@
+#pragma once
+// From the suite's configuration to what the health core and the monitors
+// take. Pure: no I/O, so reload decisions are testable without sockets.
+// One check per real server: a server's first monitor judges it.
+
+#include <string>
+#include <vector>
+
+#include "common/config/schema.h"
+#include "common/net/address.h"
+#include "healthd/core/reload.h"
+#include "healthd/core/scheduler.h"
+#include "healthd/core/service_health.h"
+#include "healthd/monitors/monitor.h"
+
+namespace tandem::health {
+
+struct CheckDef {
+  std::string key;  // "<service>/<server>", also the scheduler key
+  std::string service;
+  std::string server;  // the real server's name, its id in ServiceHealth
+  net::Endpoint target;
+  MonitorParams params;
+  CheckTiming timing;
+  std::string signature;
+};
+
+struct EngineSetup {
+  std::vector<ServiceSpec> services;
+  std::vector<CheckDef> checks;
+  // Servers the config puts in maintenance: "<service>/<server>".
+  std::vector<std::string> maintenance;
+};
+
+MonitorParams monitor_params(const config::Monitor& m);
+CheckTiming check_timing(const config::Monitor& m);
+HealthPolicy health_policy(const config::Monitor& m);
+// Fingerprint of what the check does and whom it probes; timing and
+// rise/fall are left out (timing is retimed in place, the policy is compared
+// by the core on its own).
+std::string check_signature(const config::Monitor& m, const net::Endpoint& target);
+
+EngineSetup adapt(const config::Config& cfg);
+std::vector<MonitorDef> monitor_defs(const std::vector<CheckDef>& checks);
+
+}  // namespace tandem::health

@@ -1,0 +1,295 @@
+#include "healthd/engine/engine.h"
+
+#include <chrono>
+#include <exception>
+#include <string>
+
+#include "common/log/log.h"
+#include "healthd/core/reload.h"
+
+namespace tandem::health {
+namespace {
+
+// The director does not drain the outbox yet; keep the latest actions only.
+constexpr std::size_t kOutboxLimit = 256;
+
+const char* topic_of(EventKind k) {
+  switch (k) {
+    case EventKind::kServerUp:
+      return "health.server_up";
+    case EventKind::kServerDown:
+      return "health.server_down";
+    case EventKind::kQuorumLost:
+      return "health.quorum_lost";
+    case EventKind::kQuorumRestored:
+      return "health.quorum_restored";
+  }
+  return "health.unknown";
+}
+
+const char* op_name(ActionOp op) {
+  switch (op) {
+    case ActionOp::kAdd:
+      return "restore";
+    case ActionOp::kSetWeight:
+      return "set_weight";
+    case ActionOp::kRemove:
+      return "remove";
+  }
+  return "?";
+}
+
+ipc::Json action_json(const DirectorAction& a) {
+  // A weight set to zero is how a quiesce reaches the director.
+  const char* op = a.op == ActionOp::kSetWeight && a.weight == 0 ? "quiesce" : op_name(a.op);
+  return {{"service", a.service}, {"server", a.server}, {"op", op}, {"weight", a.weight}};
+}
+
+double ms(Duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+double seconds(Duration d) {
+  return std::chrono::duration<double>(d).count();
+}
+
+}  // namespace
+
+Engine::Engine(boost::asio::io_context& io, Publish publish, std::uint64_t seed)
+    : io_(io), publish_(std::move(publish)), timer_(io), scheduler_(seed) {}
+
+Engine::~Engine() {
+  stop();
+}
+
+void Engine::stop() {
+  stopped_ = true;
+  timer_.cancel();
+  for (auto& [key, check] : checks_) {
+    if (check.monitor) check.monitor->cancel();
+  }
+}
+
+void Engine::apply(const config::Config& cfg) {
+  const TimePoint t = now();
+  EngineSetup setup = adapt(cfg);
+  auto defs = monitor_defs(setup.checks);
+  const ReloadPlan plan = plan_reload(defs_, defs);
+  apply_reload(scheduler_, plan, defs, t);
+
+  std::map<std::string, Check> next;
+  for (auto& def : setup.checks) {
+    auto old = checks_.find(def.key);
+    Check c;
+    if (old != checks_.end() && old->second.def.signature == def.signature) {
+      c.monitor = std::move(old->second.monitor);
+    } else {
+      if (old != checks_.end() && old->second.monitor) old->second.monitor->cancel();
+      c.monitor = make_monitor(io_, def.params);
+    }
+    c.def = std::move(def);
+    next.emplace(c.def.key, std::move(c));
+  }
+  for (auto& [key, old] : checks_) {
+    if (!next.contains(key) && old.monitor) old.monitor->cancel();
+  }
+  checks_ = std::move(next);
+  defs_ = std::move(defs);
+
+  std::set<std::string> names;
+  for (auto& spec : setup.services) {
+    names.insert(spec.name);
+    auto it = services_.find(spec.name);
+    if (it == services_.end()) {
+      const std::string name = spec.name;
+      services_.emplace(name, ServiceHealth(std::move(spec)));
+    } else {
+      it->second.reload(std::move(spec), t);
+    }
+  }
+  for (auto it = services_.begin(); it != services_.end();) {
+    if (names.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    // A removed service takes its servers out of the director first.
+    ServiceSpec empty;
+    empty.name = it->first;
+    empty.min_up = it->second.spec().min_up;
+    empty.on_failure = it->second.spec().on_failure;
+    it->second.reload(std::move(empty), t);
+    for (auto& a : it->second.take_actions()) outbox_.push_back(std::move(a));
+    it = services_.erase(it);
+  }
+  config_maintenance_ = std::set<std::string>(setup.maintenance.begin(), setup.maintenance.end());
+  apply_maintenance(t);
+  drain(t);
+  log::info("health: " + std::to_string(checks_.size()) + " checks (" +
+            std::to_string(plan.kept.size()) + " kept, " + std::to_string(plan.restarted.size()) +
+            " restarted, " + std::to_string(plan.added.size()) + " added, " +
+            std::to_string(plan.removed.size()) + " removed)");
+  arm();
+}
+
+void Engine::apply_maintenance(TimePoint t) {
+  for (auto& [name, svc] : services_) {
+    for (const auto& server : svc.spec().servers) {
+      const std::string key = name + "/" + server.id;
+      const bool on = config_maintenance_.contains(key) || operator_maintenance_.contains(key);
+      const ServerHealth* h = svc.server(server.id);
+      if (h && h->maintenance() != on) svc.set_maintenance(server.id, on, t);
+    }
+  }
+}
+
+bool Engine::set_maintenance(const std::string& service, const std::string& server, bool on) {
+  auto it = services_.find(service);
+  if (it == services_.end() || it->second.server(server) == nullptr) return false;
+  const std::string key = service + "/" + server;
+  if (on)
+    operator_maintenance_.insert(key);
+  else
+    operator_maintenance_.erase(key);
+  const TimePoint t = now();
+  apply_maintenance(t);
+  drain(t);
+  return true;
+}
+
+void Engine::arm() {
+  if (stopped_) return;
+  const auto wake = scheduler_.next_wakeup();
+  timer_.cancel();
+  if (!wake) return;
+  timer_.expires_at(std::chrono::steady_clock::time_point(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake->time_since_epoch())));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_) return;
+    try {
+      on_timer();
+    } catch (const std::exception& e) {
+      log::error(std::string("health: timer: ") + e.what());
+    }
+  });
+}
+
+void Engine::on_timer() {
+  const TimePoint t = now();
+  for (const auto& key : scheduler_.due(t)) start_check(key, t);
+  arm();
+}
+
+void Engine::start_check(const std::string& key, TimePoint t) {
+  auto it = checks_.find(key);
+  if (it == checks_.end() || !it->second.monitor) {
+    scheduler_.remove(key);
+    return;
+  }
+  const TimePoint deadline = scheduler_.start(key, t);
+  const MonoTime mono(
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline.time_since_epoch()));
+  it->second.monitor->start(it->second.def.target, mono, [this, key](CheckResult r) {
+    try {
+      on_result(key, r);
+    } catch (const std::exception& e) {
+      log::error("health: result of " + key + ": " + e.what());
+    }
+  });
+}
+
+void Engine::on_result(const std::string& key, const CheckResult& result) {
+  if (stopped_) return;
+  auto it = checks_.find(key);
+  if (it == checks_.end()) return;
+  const TimePoint t = now();
+  scheduler_.finish(key, result.ok, t);
+  auto svc = services_.find(it->second.def.service);
+  if (svc != services_.end()) svc->second.record(it->second.def.server, result, t);
+  drain(t);
+  arm();
+}
+
+void Engine::drain(TimePoint) {
+  for (auto& [name, svc] : services_) {
+    for (const auto& e : svc.take_events()) {
+      log::info(std::string(topic_of(e.kind)) + " " + e.service + "/" + e.server + ": " +
+                e.summary);
+      if (publish_)
+        publish_(topic_of(e.kind),
+                 {{"service", e.service}, {"server", e.server}, {"summary", e.summary}});
+    }
+    auto actions = svc.take_actions();
+    if (actions.empty()) continue;
+    ipc::Json list = ipc::Json::array();
+    for (auto& a : actions) {
+      list.push_back(action_json(a));
+      outbox_.push_back(std::move(a));
+    }
+    if (publish_) publish_("health.actions", {{"service", name}, {"actions", list}});
+  }
+  while (outbox_.size() > kOutboxLimit) outbox_.pop_front();
+}
+
+ipc::Json Engine::status() const {
+  std::size_t servers = 0, up = 0;
+  for (const auto& [name, svc] : services_) {
+    servers += svc.spec().servers.size();
+    up += static_cast<std::size_t>(svc.up_count());
+  }
+  ipc::Json outbox = ipc::Json::array();
+  for (const auto& a : outbox_) outbox.push_back(action_json(a));
+  return {{"services", services_.size()},
+          {"servers", servers},
+          {"servers_up", up},
+          {"checks", checks_.size()},
+          {"director_outbox", outbox},
+          {"director_outbox_note", "not consumed by tandem-director yet"}};
+}
+
+ipc::Json Engine::health() const {
+  const TimePoint t = now();
+  ipc::Json services = ipc::Json::array();
+  for (const auto& [name, svc] : services_) {
+    ipc::Json servers = ipc::Json::array();
+    for (const auto& spec : svc.spec().servers) {
+      const ServerHealth* h = svc.server(spec.id);
+      if (!h) continue;
+      const auto c = checks_.find(name + "/" + spec.id);
+      std::string state = h->maintenance()  ? "maintenance"
+                          : h->up()         ? "up"
+                          : h->has_result() ? "down"
+                                            : "pending";
+      ipc::Json s = {{"server", spec.id},
+                     {"state", state},
+                     {"checked_up", h->checked_up()},
+                     {"maintenance", h->maintenance()},
+                     {"consecutive_successes", h->consecutive_successes()},
+                     {"consecutive_failures", h->consecutive_failures()},
+                     {"target", c == checks_.end() ? ipc::Json()
+                                                   : ipc::Json(c->second.def.target.to_string())}};
+      if (auto last = h->last()) {
+        s["last"] = {{"ok", last->ok},
+                     {"summary", last->summary},
+                     {"latency_ms", ms(last->latency)},
+                     {"age_s", seconds(t - last->at)}};
+      } else {
+        s["last"] = nullptr;
+      }
+      ipc::Json history = ipc::Json::array();
+      for (const auto& e : h->history())
+        history.push_back({{"ok", e.ok},
+                           {"summary", e.summary},
+                           {"latency_ms", ms(e.latency)},
+                           {"age_s", seconds(t - e.at)}});
+      s["history"] = std::move(history);
+      servers.push_back(std::move(s));
+    }
+    services.push_back({{"service", name},
+                        {"has_quorum", svc.has_quorum()},
+                        {"up", svc.up_count()},
+                        {"fallback_active", svc.fallback_active()},
+                        {"servers", std::move(servers)}});
+  }
+  return {{"services", std::move(services)}};
+}
+
+}  // namespace tandem::health

@@ -1,0 +1,76 @@
+#pragma once
+// The health engine: runs every configured check on one io_context, feeds
+// the results to the core, publishes state changes as events and keeps the
+// director actions in an outbox (the director does not consume them yet).
+// Nothing thrown inside reaches the loop.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/config/schema.h"
+#include "common/ipc/message.h"
+#include "common/util/clock.h"
+#include "healthd/core/scheduler.h"
+#include "healthd/core/service_health.h"
+#include "healthd/engine/adapter.h"
+#include "healthd/monitors/monitor.h"
+
+namespace tandem::health {
+
+class Engine {
+ public:
+  using Publish = std::function<void(std::string_view topic, const ipc::Json& data)>;
+
+  Engine(boost::asio::io_context& io, Publish publish, std::uint64_t seed);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The initial configuration and every reload: unchanged checks keep their
+  // state and cadence.
+  void apply(const config::Config& cfg);
+  // Operator maintenance; false for an unknown service/server.
+  bool set_maintenance(const std::string& service, const std::string& server, bool on);
+  void stop();
+
+  ipc::Json status() const;  // counts and the action outbox
+  ipc::Json health() const;  // every service and server in detail
+
+ private:
+  struct Check {
+    CheckDef def;
+    std::unique_ptr<Monitor> monitor;
+  };
+
+  void arm();
+  void on_timer();
+  void start_check(const std::string& key, TimePoint now);
+  void on_result(const std::string& key, const CheckResult& result);
+  void drain(TimePoint now);
+  void apply_maintenance(TimePoint now);
+  TimePoint now() const { return clock_.now(); }
+
+  boost::asio::io_context& io_;
+  Publish publish_;
+  SteadyClock clock_;
+  boost::asio::steady_timer timer_;
+  Scheduler scheduler_;
+  std::map<std::string, ServiceHealth> services_;
+  std::map<std::string, Check> checks_;
+  std::vector<MonitorDef> defs_;
+  std::set<std::string> config_maintenance_;
+  std::set<std::string> operator_maintenance_;
+  std::deque<DirectorAction> outbox_;
+  bool stopped_ = false;
+};
+
+}  // namespace tandem::health
