@@ -1,20 +1,32 @@
-// tandem-alertd: wiring only. The alert policy and senders (alerts/core)
-// attach here; until they do, status summarises the configured routing.
+// tandem-alertd: wiring only. Events arrive as the `event` control command;
+// alerts/engine turns them into durable, retried deliveries.
 
+#include <curl/curl.h>
+
+#include <memory>
+
+#include "alerts/engine/engine.h"
 #include "common/runner/runner.h"
 
-namespace {
-
-tandem::ipc::Json summary(const tandem::config::Config& cfg) {
-  return {{"senders", cfg.alerts.senders.size()},
-          {"routes", cfg.alerts.routes.size()},
-          {"spool_dir", cfg.alerts.spool_dir}};
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
-  return tandem::runner::run_main("alertd", argc, argv, [](tandem::runner::Runner& runner) {
-    runner.on_status([&runner] { return summary(*runner.config()); });
+  // Once, before any thread exists, as libcurl asks.
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  int rc = tandem::runner::run_main("alertd", argc, argv, [](tandem::runner::Runner& runner) {
+    // Shared by the hooks the runner keeps, so the engine lives as long as
+    // they do and is gone before the runner's io_context.
+    auto engine = std::make_shared<tandem::alerts::AlertEngine>(
+        runner.io(), [&runner](std::string_view topic, const tandem::ipc::Json& data) {
+          runner.publish(topic, data);
+        });
+    runner.on_config([engine](const tandem::config::Config& cfg) { engine->apply(cfg); });
+    runner.on_status([engine] { return engine->status(); });
+    runner.add_command("event",
+                       [engine](const tandem::ipc::Json& a) { return engine->event_command(a); });
+    runner.add_command("alerts",
+                       [engine](const tandem::ipc::Json&) { return engine->alerts_command(); });
+    runner.add_command("alert-test",
+                       [engine](const tandem::ipc::Json& a) { return engine->test_command(a); });
   });
+  curl_global_cleanup();
+  return rc;
 }
