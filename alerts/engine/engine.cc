@@ -1,8 +1,12 @@
 #include "alerts/engine/engine.h"
 
+#include <sys/stat.h>
 #include <time.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 #include "alerts/core/format.h"
@@ -75,26 +79,39 @@ void AlertEngine::apply(const config::Config& cfg) {
   if (routes_changed) policy_ = std::make_unique<PolicyEngine>(policy_routes(cfg.alerts));
   if (!first) return;
 
-  store_ = std::make_unique<DirStore>(spool_dir);
-  if (!store_->open()) {
-    // Throwing here makes the runner exit 1 with this reason: without a
-    // spool no event could be acknowledged honestly.
-    throw std::runtime_error("alerts: cannot open spool_dir " + spool_dir);
+  // A spool directory that does not exist yet holds nothing to retry; it is
+  // created with the first job, so a daemon that never alerts leaves no trace.
+  struct stat st {};
+  if (::stat(cfg_->spool_dir.c_str(), &st) == 0) open_spool();
+  arm_tick();
+}
+
+bool AlertEngine::open_spool() {
+  if (spool_) return true;
+  // A missing or unwritable spool keeps the daemon up (status and commands
+  // still answer) but refuses events, since none could be acknowledged
+  // honestly; every later event tries again.
+  auto store = std::make_unique<DirStore>(cfg_->spool_dir);
+  if (!store->open()) {
+    log::error("alerts: cannot open spool_dir " + cfg_->spool_dir + ": " + std::strerror(errno));
+    return false;
   }
+  store_ = std::move(store);
   spool_ = std::make_unique<Spool>(*store_);
   std::vector<Job> jobs = spool_->load();
   if (spool_->stats().garbage > 0) {
     log::warn("alerts: skipped " + std::to_string(spool_->stats().garbage) +
-              " unreadable spool record(s) in " + spool_dir);
+              " unreadable spool record(s) in " + cfg_->spool_dir);
   }
   for (Job& j : jobs) {
     std::uint64_t id = j.id;
     pending_[id].job = std::move(j);
     deliver(id);
   }
-  if (!jobs.empty())
+  if (!jobs.empty()) {
     log::info("alerts: retrying " + std::to_string(jobs.size()) + " spooled job(s)");
-  arm_tick();
+  }
+  return true;
 }
 
 void AlertEngine::arm_tick() {
@@ -114,6 +131,7 @@ void AlertEngine::arm_tick() {
 }
 
 bool AlertEngine::enqueue(const std::vector<Decision>& decisions, std::vector<std::uint64_t>& ids) {
+  if (!decisions.empty() && !open_spool()) return false;
   bool ok = true;
   for (const Decision& d : decisions) {
     FormattedAlert f = format_alert(d);

@@ -51,6 +51,7 @@ class AlertEngine {
     std::int64_t time = 0;
   };
 
+  bool open_spool();
   // Spools every decision; the caller acknowledges only if all were written.
   bool enqueue(const std::vector<Decision>& decisions, std::vector<std::uint64_t>& ids);
   void deliver(std::uint64_t id);
