@@ -11,6 +11,7 @@
 
 #include "alerts/core/format.h"
 #include "alerts/engine/routes.h"
+#include "alerts/senders/exec_send.h"
 #include "alerts/senders/message.h"
 #include "common/log/log.h"
 
@@ -180,8 +181,7 @@ void AlertEngine::deliver(std::uint64_t id) {
   } else if (sender->type == config::SenderType::page) {
     work = [cfg = sender->page, job = p.job] { return send_page(cfg, job); };
   } else {
-    on_result(id, {false, "exec senders are not implemented yet"});
-    return;
+    work = [cfg = sender->exec, job = p.job] { return send_exec(cfg, job); };
   }
   p.in_flight = true;
   worker_->submit(std::move(work), [this, id](SendResult r) { on_result(id, std::move(r)); });
