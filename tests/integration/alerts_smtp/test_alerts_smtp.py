@@ -230,6 +230,12 @@ class AlertsSmtpTest(unittest.TestCase):
         wait_until(lambda: any(q["sender"] == "mail" and q["attempts"] >= 1
                                for q in self.alerts()["queue"]),
                    timeout=RETRY_BOUND, what="mail job pending before the crash")
+        # The page must be finished (sent and erased from the spool) first: a
+        # kill between a send and its erase resends it, which is the one
+        # duplicate the spool cannot rule out (see alerts/spool/spool.h).
+        wait_until(lambda: [q["sender"] for q in self.alerts()["queue"]] == ["mail"],
+                   timeout=RETRY_BOUND, what="only the mail job left")
+        self.assertEqual(len(self.pages_with("probe-three")), 1)
         self._stop("alertd", kill=True)
         self.start_smtp()
         self.start_alertd()
