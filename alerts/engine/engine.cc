@@ -177,11 +177,17 @@ void AlertEngine::deliver(std::uint64_t id) {
   }
   DeliveryWorker::Work work;
   if (sender->type == config::SenderType::mail) {
-    work = [cfg = sender->mail, job = p.job] { return send_mail(cfg, job); };
+    work = [cfg = sender->mail, job = p.job, c = worker_->cancel_flag()] {
+      return send_mail(cfg, job, c);
+    };
   } else if (sender->type == config::SenderType::page) {
-    work = [cfg = sender->page, job = p.job] { return send_page(cfg, job); };
+    work = [cfg = sender->page, job = p.job, c = worker_->cancel_flag()] {
+      return send_page(cfg, job, c);
+    };
   } else {
-    work = [cfg = sender->exec, job = p.job] { return send_exec(cfg, job); };
+    work = [cfg = sender->exec, job = p.job, c = worker_->cancel_flag()] {
+      return send_exec(cfg, job, c);
+    };
   }
   p.in_flight = true;
   worker_->submit(std::move(work), [this, id](SendResult r) { on_result(id, std::move(r)); });

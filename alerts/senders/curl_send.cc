@@ -68,6 +68,18 @@ std::string read_password(const std::string& path, bool& ok) {
   return line;
 }
 
+int progress_cb(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
+  return cancel != nullptr && cancel->load() ? 1 : 0;
+}
+
+void set_cancel(CURL* c, const std::atomic<bool>* cancel) {
+  if (cancel == nullptr) return;
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress_cb);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));
+}
+
 SendResult finish(CURL* c, CURLcode rc, const char* errbuf) {
   if (rc != CURLE_OK) {
     return {false, std::string(curl_easy_strerror(rc)) + (errbuf[0] ? ": " : "") + errbuf};
@@ -78,7 +90,8 @@ SendResult finish(CURL* c, CURLcode rc, const char* errbuf) {
 
 }  // namespace
 
-SendResult send_mail(const config::MailSender& cfg, const Job& job) {
+SendResult send_mail(const config::MailSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel) {
   Easy c(curl_easy_init());
   if (!c) return {false, "curl_easy_init failed"};
   bool pw_ok = true;
@@ -114,11 +127,13 @@ SendResult send_mail(const config::MailSender& cfg, const Job& job) {
     curl_easy_setopt(c.get(), CURLOPT_USERNAME, cfg.user.c_str());
     curl_easy_setopt(c.get(), CURLOPT_PASSWORD, password.c_str());
   }
+  set_cancel(c.get(), cancel);
   CURLcode rc = curl_easy_perform(c.get());
   return finish(c.get(), rc, errbuf);
 }
 
-SendResult send_page(const config::PageSender& cfg, const Job& job) {
+SendResult send_page(const config::PageSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel) {
   Easy c(curl_easy_init());
   if (!c) return {false, "curl_easy_init failed"};
   std::string body = build_page_json(job);
@@ -139,6 +154,7 @@ SendResult send_page(const config::PageSender& cfg, const Job& job) {
   curl_easy_setopt(c.get(), CURLOPT_POSTFIELDS, body.c_str());
   curl_easy_setopt(c.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
   curl_easy_setopt(c.get(), CURLOPT_WRITEFUNCTION, discard_cb);
+  set_cancel(c.get(), cancel);
   CURLcode rc = curl_easy_perform(c.get());
   if (rc != CURLE_OK) return finish(c.get(), rc, errbuf);
   long status = 0;

@@ -2,6 +2,7 @@
 // Blocking libcurl transfers. They run only on the DeliveryWorker's thread,
 // never on the event loop; each one is bounded by the sender's timeout.
 
+#include <atomic>
 #include <string>
 
 #include "alerts/spool/spool.h"
@@ -14,7 +15,10 @@ struct SendResult {
   std::string error;  // curl's or the server's reason, for `alerts` and the log
 };
 
-SendResult send_mail(const config::MailSender& cfg, const Job& job);
-SendResult send_page(const config::PageSender& cfg, const Job& job);
+// `cancel`, when given and set, aborts the transfer early (daemon shutdown).
+SendResult send_mail(const config::MailSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel = nullptr);
+SendResult send_page(const config::PageSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tandem::alerts

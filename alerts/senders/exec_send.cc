@@ -53,7 +53,8 @@ void feed(int fd, const std::string& body, SteadyTime deadline) {
 
 }  // namespace
 
-SendResult send_exec(const config::ExecSender& cfg, const Job& job) {
+SendResult send_exec(const config::ExecSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     return {false, std::string("socketpair: ") + std::strerror(errno)};
@@ -119,7 +120,7 @@ SendResult send_exec(const config::ExecSender& cfg, const Job& job) {
     int w = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
     if (w == 0 && info.si_pid == pid) break;
     if (w < 0 && errno != EINTR) return {false, std::string("waitid: ") + std::strerror(errno)};
-    if (ms_left(deadline) == 0) {
+    if (ms_left(deadline) == 0 || (cancel != nullptr && cancel->load())) {
       ::kill(-pid, SIGKILL);
       while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
       }

@@ -9,6 +9,8 @@
 
 namespace tandem::alerts {
 
-SendResult send_exec(const config::ExecSender& cfg, const Job& job);
+// `cancel` set: the program is killed as at the timeout.
+SendResult send_exec(const config::ExecSender& cfg, const Job& job,
+                     const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tandem::alerts

@@ -12,6 +12,7 @@ DeliveryWorker::~DeliveryWorker() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    cancel_ = true;
     queue_.clear();
   }
   cv_.notify_all();

@@ -5,6 +5,7 @@
 // is tiny. The cost: one slow server delays the jobs queued behind it (each
 // bounded by its sender's timeout).
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <deque>
@@ -30,6 +31,9 @@ class DeliveryWorker {
 
   // `done` runs on the io_context's thread.
   void submit(Work work, Done done);
+  // Set once destruction begins; work passes it to the senders so a
+  // transfer in progress ends now instead of at its timeout.
+  const std::atomic<bool>* cancel_flag() const { return &cancel_; }
 
  private:
   void loop();
@@ -39,6 +43,7 @@ class DeliveryWorker {
   std::condition_variable cv_;
   std::deque<std::pair<Work, Done>> queue_;
   bool stop_ = false;
+  std::atomic<bool> cancel_{false};
   std::thread thread_;
 };
 

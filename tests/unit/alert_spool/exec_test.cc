@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -75,6 +76,17 @@ TEST_F(ExecSendTest, TimeoutKillsTheProgram) {
   SendResult r = send_exec(cfg, job());
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.error.find("timed out"), std::string::npos) << r.error;
+}
+
+TEST_F(ExecSendTest, CancelKillsTheProgram) {
+  config::ExecSender cfg;
+  cfg.path = "/bin/sleep";
+  cfg.args = {"1000"};
+  cfg.timeout = 3600s;  // only the cancel flag can end this test
+  std::atomic<bool> cancel{true};
+  SendResult r = send_exec(cfg, job(), &cancel);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("killed"), std::string::npos) << r.error;
 }
 
 }  // namespace
