@@ -2,12 +2,10 @@
 
 namespace tandem::ctl {
 
-Command health_command();  // ctl/commands/health.cc
-
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       status_command(), check_config_command(), reload_command(), ping_command(), health_command(),
-      // Later groups (list, health, vrrp, sync, alerts) are added here.
+      // Later groups (list, vrrp, sync, alerts) are added here.
   };
   return table;
 }

@@ -10,5 +10,6 @@ Command status_command();
 Command check_config_command();
 Command reload_command();
 Command ping_command();
+Command health_command();
 
 }  // namespace tandem::ctl

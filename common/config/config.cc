@@ -1,5 +1,8 @@
 #include "common/config/config.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -54,21 +57,60 @@ LoadResult load_file(const std::string& path) {
   return load_string(ss.str(), path);
 }
 
+namespace {
+
+// Records where each document starts, building nothing.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  std::vector<YAML::Mark> marks;
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// Where a second document starts, if there is one. Not YAML::LoadAll: on
+// some malformed input (a stray ',' at the top level) yaml-cpp 0.7's parser
+// reports one more empty document on every call without consuming anything,
+// and LoadAll loops forever allocating (fixed upstream after 0.7, PR #1319).
+// Asking for at most two documents bounds the work whatever the input.
+std::optional<YAML::Mark> second_document(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  for (int i = 0; i < 2 && parser.HandleNextDocument(starts); ++i) {
+  }
+  if (starts.marks.size() < 2) return std::nullopt;
+  return starts.marks[1];
+}
+
+}  // namespace
+
 LoadResult load_string(std::string_view yaml, const std::string& name) {
   detail::Diags diags(name);
   Config cfg;
   try {
-    std::vector<YAML::Node> docs;
+    YAML::Node root;
+    std::optional<YAML::Mark> second;
     try {
-      docs = YAML::LoadAll(std::string(yaml));
+      const std::string text(yaml);
+      root = YAML::Load(text);
+      second = second_document(text);
     } catch (const YAML::ParserException& e) {
       diags.error(e.mark, "", "YAML syntax error: " + e.msg);
       return {std::nullopt, diags.take()};
     }
-    if (docs.size() > 1) {
-      diags.error(docs[1].Mark(), "", "the file holds more than one YAML document");
+    if (second) {
+      diags.error(*second, "", "more than one YAML document (or stray content after the first)");
     }
-    YAML::Node root = docs.empty() ? YAML::Node() : docs[0];
     parse_root(detail::Value(diags, root, "", YAML::Mark()), cfg);
   } catch (const std::exception& e) {
     // Not expected: every read is checked. Refuse the file rather than crash.

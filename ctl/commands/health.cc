@@ -11,8 +11,6 @@
 
 namespace tandem::ctl {
 
-Command health_command();
-
 namespace {
 
 using ipc::Json;

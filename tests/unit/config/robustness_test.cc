@@ -111,5 +111,17 @@ TEST(ConfigRobustness, DeepNestingIsRefusedNotACrash) {
   EXPECT_EQ(r.errors[0].pos.line, 1);
 }
 
+// yaml-cpp 0.7's LoadAll never returns on these (a stray top-level ','
+// makes its parser report empty documents forever); the loader must answer
+// with a positioned error instead of hanging the daemon that reloads.
+TEST(ConfigRobustness, StrayCommaIsAnErrorNotAHang) {
+  for (const char* text : {",", ", [a 1:{b: 2\n", "global: {}\n,\n"}) {
+    LoadResult r = load_string(text, "stray.yaml");
+    EXPECT_FALSE(r.ok()) << text;
+    ASSERT_FALSE(r.errors.empty()) << text;
+    EXPECT_GT(r.errors[0].pos.line, 0) << text;
+  }
+}
+
 }  // namespace
 }  // namespace tandem::config
