@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/config/config.h"
 #include "common/ipc/server.h"
@@ -46,6 +47,9 @@ class Runner {
   // socket still exist, so engines can withdraw (release VIPs, flush state).
   void on_stop(std::function<void()> fn) { stop_fn_ = std::move(fn); }
   void add_command(std::string name, ipc::Handler handler);
+  // Keeps a daemon's component (an engine with timers and sockets on io())
+  // for the Runner's life and destroys it before the io_context it uses.
+  void own(std::shared_ptr<void> component) { owned_.push_back(std::move(component)); }
   // Publishes an event to subscribers of the control socket.
   void publish(std::string_view topic, const ipc::Json& data);
 
@@ -79,6 +83,8 @@ class Runner {
   double last_reload_time_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool stopping_ = false;
+  // Last, so destroyed first: components go while io_ and control_ still exist.
+  std::vector<std::shared_ptr<void>> owned_;
 };
 
 // The whole life of a daemon process: parses flags (exit 2 on misuse),
