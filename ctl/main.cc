@@ -15,6 +15,7 @@ std::string usage() {
       "  --run-dir DIR      where the daemons' sockets are (default /run/tandem)\n"
       "  --json             machine-readable output\n"
       "  --timeout SECONDS  per-daemon request timeout (default 2)\n"
+      "  --version          print the version and exit\n"
       "commands:\n";
   for (const auto& c : commands()) {
     std::string left = c.name + (c.args.empty() ? "" : " " + c.args);
@@ -60,6 +61,9 @@ int run(int argc, char** argv) {
       literal = true;
     } else if (arg == "--help" || arg == "-h") {
       std::cout << usage();
+      return kExitOk;
+    } else if (arg == "--version") {
+      std::cout << "tandemctl " << TANDEM_VERSION << "\n";
       return kExitOk;
     } else if (arg == "--json") {
       if (has_value) return usage_error("--json takes no value");

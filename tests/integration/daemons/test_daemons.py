@@ -267,6 +267,12 @@ class SuiteTest(unittest.TestCase):
         self.assertEqual(self.env.ctl("ping", "director").returncode, 0)
         self.assertEqual(self.env.ctl("status", "nosuchd").returncode, 2)
 
+    def test_ctl_version_and_help(self):
+        res = self.env.ctl("--version")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertRegex(res.stdout, r"^tandemctl \d+\.\d+\.\d+\n$")
+        self.assertIn("--version", self.env.ctl("--help").stdout)
+
     def test_ctl_check_config(self):
         res = self.env.ctl("check-config", self.env.config)
         self.assertEqual(res.returncode, 0, res.stderr)
