@@ -10,7 +10,7 @@ Rewrite dr_forward(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
     return Rewrite{};
   }
   Rewrite r = detail::gate(v, egress.mtu, 0);
-  if (r.verdict != Verdict::kForward) return r;
+  if (r.verdict != RewriteVerdict::kForward) return r;
   std::uint8_t* base = frame.data();
   detail::set_macs(base, egress);
   std::uint8_t* ip = base + v.ip.offset;

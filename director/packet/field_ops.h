@@ -61,15 +61,15 @@ inline void decrement_ttl(std::uint8_t* ip, Delta& ip_delta) {
 inline Rewrite gate(const net::ParsedFrame& v, std::uint16_t mtu, std::uint16_t overhead) {
   Rewrite r;
   if (v.ip.ttl <= 1) {
-    r.verdict = Verdict::kTtlExceeded;
+    r.verdict = RewriteVerdict::kTtlExceeded;
     return r;
   }
   if (std::uint32_t{v.ip.total_len} + overhead > mtu) {
-    r.verdict = v.ip.dont_fragment ? Verdict::kFragmentationNeeded : Verdict::kTooBig;
+    r.verdict = v.ip.dont_fragment ? RewriteVerdict::kFragmentationNeeded : RewriteVerdict::kTooBig;
     r.next_hop_mtu = static_cast<std::uint16_t>(mtu > overhead ? mtu - overhead : 0);
     return r;
   }
-  r.verdict = Verdict::kForward;
+  r.verdict = RewriteVerdict::kForward;
   return r;
 }
 

@@ -29,7 +29,7 @@ Rewrite nat_transport(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
     return Rewrite{};
   }
   Rewrite r = detail::gate(v, egress.mtu, 0);
-  if (r.verdict != Verdict::kForward) return r;
+  if (r.verdict != RewriteVerdict::kForward) return r;
 
   std::uint8_t* base = frame.data();
   std::uint8_t* ip = base + v.ip.offset;
@@ -73,7 +73,7 @@ Rewrite nat_icmp(std::span<std::uint8_t> frame, const net::ParsedFrame& v, const
     return Rewrite{};
   }
   Rewrite r = detail::gate(v, egress.mtu, 0);
-  if (r.verdict != Verdict::kForward) return r;
+  if (r.verdict != RewriteVerdict::kForward) return r;
 
   std::uint8_t* base = frame.data();
   std::uint8_t* ip = base + v.ip.offset;

@@ -2,19 +2,19 @@
 
 namespace tandem::director {
 
-std::string_view verdict_name(Verdict verdict) noexcept {
+std::string_view verdict_name(RewriteVerdict verdict) noexcept {
   switch (verdict) {
-    case Verdict::kForward:
+    case RewriteVerdict::kForward:
       return "forward";
-    case Verdict::kTtlExceeded:
+    case RewriteVerdict::kTtlExceeded:
       return "ttl_exceeded";
-    case Verdict::kFragmentationNeeded:
+    case RewriteVerdict::kFragmentationNeeded:
       return "fragmentation_needed";
-    case Verdict::kTooBig:
+    case RewriteVerdict::kTooBig:
       return "too_big";
-    case Verdict::kNoRoom:
+    case RewriteVerdict::kNoRoom:
       return "no_room";
-    case Verdict::kNotApplicable:
+    case RewriteVerdict::kNotApplicable:
       return "not_applicable";
   }
   return "unknown";

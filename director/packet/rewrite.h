@@ -15,7 +15,7 @@
 
 namespace tandem::director {
 
-enum class Verdict : std::uint8_t {
+enum class RewriteVerdict : std::uint8_t {
   kForward,              // rewritten: send buffer[offset, offset + length)
   kTtlExceeded,          // TTL <= 1: answer with ICMP time exceeded
   kFragmentationNeeded,  // DF set and too big: answer with ICMP frag needed
@@ -24,7 +24,7 @@ enum class Verdict : std::uint8_t {
   kNotApplicable,        // the frame is not something this rewrite handles
 };
 
-std::string_view verdict_name(Verdict verdict) noexcept;
+std::string_view verdict_name(RewriteVerdict verdict) noexcept;
 
 // The link the rewritten frame leaves on.
 struct Egress {
@@ -34,7 +34,7 @@ struct Egress {
 };
 
 struct Rewrite {
-  Verdict verdict = Verdict::kNotApplicable;
+  RewriteVerdict verdict = RewriteVerdict::kNotApplicable;
   std::uint16_t next_hop_mtu = 0;  // with kFragmentationNeeded: the value for the ICMP error
   std::uint32_t offset = 0;        // with kForward: where the frame to send starts
   std::uint32_t length = 0;        // with kForward: its length (link padding dropped)

@@ -14,9 +14,9 @@ Rewrite tun_encapsulate(std::span<std::uint8_t> buffer, std::uint32_t frame_offs
       buffer.size() - frame_offset != v.buffer_len) {
     return Rewrite{};
   }
-  if (frame_offset < kTunHeadroom) return Rewrite{Verdict::kNoRoom, 0, 0, 0};
+  if (frame_offset < kTunHeadroom) return Rewrite{RewriteVerdict::kNoRoom, 0, 0, 0};
   Rewrite r = detail::gate(v, egress.mtu, kTunHeadroom);
-  if (r.verdict != Verdict::kForward) return r;
+  if (r.verdict != RewriteVerdict::kForward) return r;
 
   std::uint8_t* inner = buffer.data() + frame_offset + v.ip.offset;
   std::uint8_t* outer = inner - kTunHeadroom;

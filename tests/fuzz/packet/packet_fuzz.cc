@@ -113,7 +113,7 @@ void in_place(std::span<const std::uint8_t> frame, const ParsedFrame& v,
   std::memcpy(buf.data(), frame.data(), frame.size());
   std::span<std::uint8_t> f(buf.data(), frame.size());
   const director::Rewrite r = rewrite(f, v);
-  if (r.verdict != director::Verdict::kForward) {
+  if (r.verdict != director::RewriteVerdict::kForward) {
     check(std::memcmp(buf.data(), frame.data(), frame.size()) == 0);
     return;
   }
@@ -128,7 +128,7 @@ void tunnel(std::span<const std::uint8_t> frame, const ParsedFrame& v,
   std::span<std::uint8_t> b(buf.data(), director::kTunHeadroom + frame.size());
   const director::Rewrite r =
       director::tun_encapsulate(b, director::kTunHeadroom, v, k.tun, k.egress);
-  if (r.verdict != director::Verdict::kForward) return;
+  if (r.verdict != director::RewriteVerdict::kForward) return;
   check(r.offset + r.length <= b.size());
   const auto out = std::span<const std::uint8_t>(b).subspan(r.offset, r.length);
   ParsedFrame outer;

@@ -22,7 +22,7 @@ TEST(Dr, ByteLayout) {
   Bytes f = packet_test::tcp_syn_frame();
   const auto v = parsed(f);
   const Rewrite r = dr_forward(f, v, kToReal);
-  ASSERT_EQ(r.verdict, Verdict::kForward);
+  ASSERT_EQ(r.verdict, RewriteVerdict::kForward);
   EXPECT_EQ(r.offset, 0U);
   EXPECT_EQ(r.length, 54U);
   // TTL 64 -> 63 takes 0x0100 off the header sum, so the checksum grows by
@@ -47,7 +47,7 @@ TEST(Dr, KeepsVlanTagAndDropsPadding) {
   f.insert(f.begin() + 12, tag.begin(), tag.end());
   f.resize(64, 0);
   const auto v = parsed(f);
-  ASSERT_EQ(dr_forward(f, v, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(dr_forward(f, v, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(Bytes(f.begin() + 12, f.begin() + 18), (Bytes{0x81, 0x00, 0x00, 0x07, 0x08, 0x00}));
   EXPECT_EQ(f[18 + 8], 0x3f);
   EXPECT_EQ(dr_forward(f, parsed(f), kToReal).length, 58U);
@@ -60,13 +60,13 @@ TEST(Dr, TtlOneAndZeroAreNotForwarded) {
     packet_test::refresh_checksums(f);
     const Bytes before = f;
     const Rewrite r = dr_forward(f, parsed(f), kToReal);
-    EXPECT_EQ(r.verdict, Verdict::kTtlExceeded);
+    EXPECT_EQ(r.verdict, RewriteVerdict::kTtlExceeded);
     EXPECT_EQ(f, before);  // left intact for the ICMP quote
   }
   Bytes f = packet_test::tcp_syn_frame();
   f[22] = 2;
   packet_test::refresh_checksums(f);
-  EXPECT_EQ(dr_forward(f, parsed(f), kToReal).verdict, Verdict::kForward);
+  EXPECT_EQ(dr_forward(f, parsed(f), kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(f[22], 1);
 }
 
@@ -75,35 +75,35 @@ TEST(Dr, TooBigForEgress) {
   const Bytes before = f;
   Egress small = kToReal;
   small.mtu = 40;
-  EXPECT_EQ(dr_forward(f, parsed(f), small).verdict, Verdict::kForward);
+  EXPECT_EQ(dr_forward(f, parsed(f), small).verdict, RewriteVerdict::kForward);
   f = before;
   small.mtu = 39;
   const Rewrite r = dr_forward(f, parsed(f), small);
-  EXPECT_EQ(r.verdict, Verdict::kFragmentationNeeded);
+  EXPECT_EQ(r.verdict, RewriteVerdict::kFragmentationNeeded);
   EXPECT_EQ(r.next_hop_mtu, 39);
   EXPECT_EQ(f, before);
 
   Bytes u = packet_test::udp_frame();  // 32 bytes, no DF
   small.mtu = 31;
-  EXPECT_EQ(dr_forward(u, parsed(u), small).verdict, Verdict::kTooBig);
+  EXPECT_EQ(dr_forward(u, parsed(u), small).verdict, RewriteVerdict::kTooBig);
 }
 
 TEST(Dr, RefusesForeignBuffersAndArp) {
   Bytes f = packet_test::tcp_syn_frame();
   const auto v = parsed(f);
   Bytes shorter(f.begin(), f.end() - 1);
-  EXPECT_EQ(dr_forward(shorter, v, kToReal).verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(dr_forward(shorter, v, kToReal).verdict, RewriteVerdict::kNotApplicable);
 
   Bytes arp = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0,   2,  0x08, 0x06,
                0,    1,    8,    0,    6,    4,    0,    1, 2, 0, 0,   0,  0,    2,
                198,  18,   0,    10,   0,    0,    0,    0, 0, 0, 198, 18, 0,    100};
-  EXPECT_EQ(dr_forward(arp, parsed(arp), kToReal).verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(dr_forward(arp, parsed(arp), kToReal).verdict, RewriteVerdict::kNotApplicable);
 }
 
 TEST(Dr, VerdictNames) {
-  EXPECT_EQ(verdict_name(Verdict::kForward), "forward");
-  EXPECT_EQ(verdict_name(Verdict::kFragmentationNeeded), "fragmentation_needed");
-  EXPECT_EQ(verdict_name(Verdict::kNoRoom), "no_room");
+  EXPECT_EQ(verdict_name(RewriteVerdict::kForward), "forward");
+  EXPECT_EQ(verdict_name(RewriteVerdict::kFragmentationNeeded), "fragmentation_needed");
+  EXPECT_EQ(verdict_name(RewriteVerdict::kNoRoom), "no_room");
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ void expect_checksums_recomputed(const Bytes& f) {
 TEST(Nat, InboundTcpHandChecked) {
   Bytes f = packet_test::tcp_syn_frame();
   const Rewrite r = nat_inbound(f, parsed(f), {kRip, 8080}, kToReal);
-  ASSERT_EQ(r.verdict, Verdict::kForward);
+  ASSERT_EQ(r.verdict, RewriteVerdict::kForward);
   EXPECT_EQ(r.length, 54U);
   // IP: unfolded sum 0x263f4 - 0x0100 (TTL) + (0x010b - 0x0064) = 0x2639b
   //   -> 0x639d -> ~ = 0x9c62.
@@ -68,7 +68,7 @@ TEST(Nat, InboundTcpHandChecked) {
 
 TEST(Nat, InboundUdp) {
   Bytes f = packet_test::udp_frame();
-  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be32(f, 30), kRip.value);
   EXPECT_EQ(be16(f, 36), 5300);
   EXPECT_EQ(be16(f, 34), 5353);
@@ -81,7 +81,7 @@ TEST(Nat, InboundUdp) {
 TEST(Nat, UdpWithoutChecksumStaysWithout) {
   Bytes f = packet_test::udp_frame();
   put16(f, 40, 0);
-  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 40), 0);
   expect_checksums_recomputed(f);
 }
@@ -106,7 +106,7 @@ TEST(Nat, UdpComputedZeroIsSentAsAllOnes) {
   ASSERT_LE(port, 0xffffU);
   Bytes f = packet_test::udp_frame();
   ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, static_cast<std::uint16_t>(port)}, kToReal).verdict,
-            Verdict::kForward);
+            RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 40), 0xffff);
   net::ParsedFrame v;
   EXPECT_EQ(net::parse_frame(f, {.verify_l4_checksum = true}, v), net::DropReason::kNone);
@@ -124,7 +124,7 @@ TEST(Nat, OutboundTcpReply) {
   put16(f, 36, 50000);
   f[47] = net::kTcpSyn | net::kTcpAck;
   refresh_checksums(f);
-  ASSERT_EQ(nat_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be32(f, 26), kVip.value);
   EXPECT_EQ(be32(f, 30), kClient.value);
   EXPECT_EQ(be16(f, 34), 80);
@@ -142,7 +142,7 @@ TEST(Nat, OutboundUdpOddPayload) {
   put16(f, 26, 0xc612);
   put16(f, 28, 0x010b);
   refresh_checksums(f);
-  ASSERT_EQ(nat_outbound(f, parsed(f), {kVip, 53}, kToClient).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_outbound(f, parsed(f), {kVip, 53}, kToClient).verdict, RewriteVerdict::kForward);
   expect_checksums_recomputed(f);
 }
 
@@ -156,7 +156,7 @@ TEST(Nat, TcpWithOptionsAndPayload) {
   f.insert(f.end(), {'x', 'y', 'z'});
   put16(f, 16, static_cast<std::uint16_t>(f.size() - 14));
   refresh_checksums(f);
-  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 8080}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 8080}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 40), 8080);
   expect_checksums_recomputed(f);
 }
@@ -166,14 +166,14 @@ TEST(Nat, TcpWithOptionsAndPayload) {
 TEST(Nat, CorruptChecksumStaysCorrupt) {
   Bytes f = packet_test::udp_frame();
   f[44] ^= 0x20;  // payload damaged in transit
-  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_NE(be16(f, 40), ref_l4_checksum(f, 14, 12));
   net::ParsedFrame v;
   EXPECT_EQ(net::parse_frame(f, {.verify_l4_checksum = true}, v), net::DropReason::kBadL4Checksum);
 
   Bytes t = packet_test::tcp_syn_frame();
   t[40] ^= 0x01;
-  ASSERT_EQ(nat_inbound(t, parsed(t), {kRip, 8080}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_inbound(t, parsed(t), {kRip, 8080}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(net::parse_frame(t, {.verify_l4_checksum = true}, v), net::DropReason::kBadL4Checksum);
 }
 
@@ -182,7 +182,7 @@ TEST(Nat, GateLeavesFrameUntouched) {
   f[22] = 1;
   refresh_checksums(f);
   Bytes before = f;
-  EXPECT_EQ(nat_inbound(f, parsed(f), {kRip, 8080}, kToReal).verdict, Verdict::kTtlExceeded);
+  EXPECT_EQ(nat_inbound(f, parsed(f), {kRip, 8080}, kToReal).verdict, RewriteVerdict::kTtlExceeded);
   EXPECT_EQ(f, before);
 
   f = packet_test::tcp_syn_frame();
@@ -190,7 +190,7 @@ TEST(Nat, GateLeavesFrameUntouched) {
   Egress small = kToReal;
   small.mtu = 39;
   const Rewrite r = nat_inbound(f, parsed(f), {kRip, 8080}, small);
-  EXPECT_EQ(r.verdict, Verdict::kFragmentationNeeded);
+  EXPECT_EQ(r.verdict, RewriteVerdict::kFragmentationNeeded);
   EXPECT_EQ(r.next_hop_mtu, 39);
   EXPECT_EQ(f, before);
 }
@@ -243,7 +243,7 @@ TEST(NatIcmp, InboundPortUnreachableAboutUdpReply) {
   const auto v = parsed(f);
   ASSERT_TRUE(v.quote.has_ports);
 
-  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be32(f, 30), kRip.value);  // outer destination
   EXPECT_EQ(f[22], 63);
   EXPECT_EQ(be16(f, 24), ref_ip_checksum(f, 14));
@@ -267,7 +267,7 @@ TEST(NatIcmp, OutboundFragNeededAboutTcpRequest) {
   refresh_checksums(f);
   const auto v = parsed(f);
 
-  ASSERT_EQ(nat_icmp_outbound(f, v, {kVip, 80}, kToClient).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_outbound(f, v, {kVip, 80}, kToClient).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be32(f, 26), kVip.value);  // outer source
   EXPECT_EQ(be16(f, 24), ref_ip_checksum(f, 14));
   EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
@@ -287,7 +287,7 @@ TEST(NatIcmp, ShortTcpQuoteLeavesQuotedChecksumAlone) {
   refresh_checksums(received);
   // Header + the 8 bytes RFC 792 promises: no TCP checksum in the quote.
   Bytes f = icmp_error(11, 0, kRip, kClient, Bytes(received.begin() + 14, received.begin() + 42));
-  ASSERT_EQ(nat_icmp_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
   EXPECT_EQ(be16(f, 42 + 10), ref_ip_checksum(f, 42));
   EXPECT_EQ(be32(f, 42 + 16), kVip.value);
@@ -305,7 +305,7 @@ TEST(NatIcmp, QuotedHeaderWithOptions) {
   Bytes f = icmp_error(3, 3, kClient, kVip, Bytes(sent.begin() + 14, sent.end()));
   const auto v = parsed(f);
   ASSERT_EQ(v.quote.ip_header_len, 24);
-  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
   EXPECT_EQ(be16(f, 42 + 10), ref_ip_checksum(f, 42));
   EXPECT_EQ(be16(f, 42 + 24), 5300);
@@ -326,7 +326,7 @@ TEST(NatIcmp, QuotedTcpChecksumBoundary) {
         11, 0, kRip, kClient,
         Bytes(received.begin() + 14, received.begin() + 14 + static_cast<std::ptrdiff_t>(quoted)));
     const std::uint8_t before = f[42 + 36];  // the only checksum byte when 37 are quoted
-    ASSERT_EQ(nat_icmp_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, Verdict::kForward);
+    ASSERT_EQ(nat_icmp_outbound(f, parsed(f), {kVip, 80}, kToClient).verdict, RewriteVerdict::kForward);
     EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34)) << quoted;
     if (quoted == 38) {
       EXPECT_EQ(be16(f, 42 + 36), 0xed9d);  // the client's own SYN checksum again
@@ -340,7 +340,7 @@ TEST(NatIcmp, QuotedUdpWithoutChecksum) {
   Bytes sent = packet_test::udp_frame();
   put16(sent, 40, 0);
   Bytes f = icmp_error(3, 3, kClient, kVip, Bytes(sent.begin() + 14, sent.end()));
-  ASSERT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_EQ(be16(f, 42 + 20 + 6), 0);
   EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
 }
@@ -349,7 +349,7 @@ TEST(NatIcmp, CorruptIcmpChecksumStaysCorrupt) {
   Bytes sent = packet_test::udp_frame();
   Bytes f = icmp_error(3, 3, kClient, kVip, Bytes(sent.begin() + 14, sent.end()));
   f[34 + 4] ^= 0x01;  // the "unused" word, after the checksum was computed
-  ASSERT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kForward);
+  ASSERT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kForward);
   EXPECT_NE(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
 }
 
@@ -360,14 +360,14 @@ TEST(NatIcmp, NotApplicable) {
   echo[34] = net::kIcmpEchoRequest;
   refresh_checksums(echo);
   Bytes f = icmp_error(3, 1, kClient, kVip, Bytes(echo.begin() + 14, echo.begin() + 42));
-  EXPECT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(nat_icmp_inbound(f, parsed(f), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kNotApplicable);
   // nat_inbound handles TCP/UDP only; nat_icmp_* ICMP errors only.
   EXPECT_EQ(nat_inbound(echo, parsed(echo), {kRip, 5300}, kToReal).verdict,
-            Verdict::kNotApplicable);
+            RewriteVerdict::kNotApplicable);
   Bytes t = packet_test::tcp_syn_frame();
-  EXPECT_EQ(nat_icmp_inbound(t, parsed(t), {kRip, 5300}, kToReal).verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(nat_icmp_inbound(t, parsed(t), {kRip, 5300}, kToReal).verdict, RewriteVerdict::kNotApplicable);
   EXPECT_EQ(nat_icmp_outbound(echo, parsed(echo), {kRip, 5300}, kToReal).verdict,
-            Verdict::kNotApplicable);
+            RewriteVerdict::kNotApplicable);
 }
 
 }  // namespace

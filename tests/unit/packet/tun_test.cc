@@ -32,7 +32,7 @@ Buffered with_headroom(const Bytes& frame, std::size_t headroom) {
 TEST(Tun, ByteLayout) {
   auto b = with_headroom(packet_test::tcp_syn_frame(), 20);
   const Rewrite r = tun_encapsulate(b.buf, 20, b.v, kParams, kToReal);
-  ASSERT_EQ(r.verdict, Verdict::kForward);
+  ASSERT_EQ(r.verdict, RewriteVerdict::kForward);
   EXPECT_EQ(r.offset, 0U);
   EXPECT_EQ(r.length, 74U);
   // Outer checksum: 4500+003c+0000+4000+4004+c612+0001+c612+010b = 0x25270
@@ -58,7 +58,7 @@ TEST(Tun, NoDfUsesIdAndInheritedTtl) {
   TunParams p = kParams;
   p.ttl = 0;
   const Rewrite r = tun_encapsulate(b.buf, 32, b.v, p, kToReal);
-  ASSERT_EQ(r.verdict, Verdict::kForward);
+  ASSERT_EQ(r.verdict, RewriteVerdict::kForward);
   EXPECT_EQ(r.offset, 12U);
   EXPECT_EQ(r.length, 14U + 20U + 32U);
   const Bytes out(b.buf.begin() + r.offset, b.buf.begin() + r.offset + r.length);
@@ -83,7 +83,7 @@ TEST(Tun, CopiesTosAndVlanTag) {
   f.insert(f.begin() + 12, {0x81, 0x00, 0x00, 0x05});
   auto b = with_headroom(f, 20);
   const Rewrite r = tun_encapsulate(b.buf, 20, b.v, kParams, kToReal);
-  ASSERT_EQ(r.verdict, Verdict::kForward);
+  ASSERT_EQ(r.verdict, RewriteVerdict::kForward);
   EXPECT_EQ(r.length, 78U);
   const Bytes out(b.buf.begin() + r.offset, b.buf.begin() + r.offset + r.length);
   EXPECT_EQ(Bytes(out.begin() + 12, out.begin() + 18), (Bytes{0x81, 0x00, 0x00, 0x05, 0x08, 0x00}));
@@ -94,11 +94,11 @@ TEST(Tun, CopiesTosAndVlanTag) {
 TEST(Tun, NeedsHeadroom) {
   auto b = with_headroom(packet_test::tcp_syn_frame(), 19);
   const Bytes before = b.buf;
-  EXPECT_EQ(tun_encapsulate(b.buf, 19, b.v, kParams, kToReal).verdict, Verdict::kNoRoom);
+  EXPECT_EQ(tun_encapsulate(b.buf, 19, b.v, kParams, kToReal).verdict, RewriteVerdict::kNoRoom);
   EXPECT_EQ(b.buf, before);
   // An offset that does not match the parsed frame is refused outright.
-  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, kToReal).verdict, Verdict::kNotApplicable);
-  EXPECT_EQ(tun_encapsulate(b.buf, 1000, b.v, kParams, kToReal).verdict, Verdict::kNotApplicable);
+  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, kToReal).verdict, RewriteVerdict::kNotApplicable);
+  EXPECT_EQ(tun_encapsulate(b.buf, 1000, b.v, kParams, kToReal).verdict, RewriteVerdict::kNotApplicable);
 }
 
 TEST(Tun, MtuCountsTheOuterHeader) {
@@ -107,15 +107,15 @@ TEST(Tun, MtuCountsTheOuterHeader) {
   Egress e = kToReal;
   e.mtu = 59;
   const Rewrite r = tun_encapsulate(b.buf, 20, b.v, kParams, e);
-  EXPECT_EQ(r.verdict, Verdict::kFragmentationNeeded);
+  EXPECT_EQ(r.verdict, RewriteVerdict::kFragmentationNeeded);
   EXPECT_EQ(r.next_hop_mtu, 39);  // what the sender must fit in
   EXPECT_EQ(b.buf, before);
   e.mtu = 60;
-  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, e).verdict, Verdict::kForward);
+  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, e).verdict, RewriteVerdict::kForward);
 
   auto u = with_headroom(packet_test::udp_frame(), 20);  // no DF
   e.mtu = 51;
-  EXPECT_EQ(tun_encapsulate(u.buf, 20, u.v, kParams, e).verdict, Verdict::kTooBig);
+  EXPECT_EQ(tun_encapsulate(u.buf, 20, u.v, kParams, e).verdict, RewriteVerdict::kTooBig);
 }
 
 TEST(Tun, TtlExpired) {
@@ -123,7 +123,7 @@ TEST(Tun, TtlExpired) {
   f[22] = 1;
   packet_test::refresh_checksums(f);
   auto b = with_headroom(f, 20);
-  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, kToReal).verdict, Verdict::kTtlExceeded);
+  EXPECT_EQ(tun_encapsulate(b.buf, 20, b.v, kParams, kToReal).verdict, RewriteVerdict::kTtlExceeded);
 }
 
 }  // namespace
