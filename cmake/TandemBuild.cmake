@@ -26,6 +26,13 @@ if(TANDEM_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# `ninja product` builds what ships (the daemons and tandemctl) and nothing
+# else: CI compiles the release flavour only to prove it builds warning-free
+# with optimisation, and runs the tests on the sanitizer build.
+if(NOT TARGET product)
+  add_custom_target(product)
+endif()
+
 function(tandem_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
@@ -39,6 +46,7 @@ function(tandem_executable name)
   target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS})
   install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+  add_dependencies(product ${name})
 endfunction()
 
 # A program that is built but never installed: benchmarks, test drivers.
