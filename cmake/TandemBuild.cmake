@@ -33,6 +33,10 @@ if(NOT TARGET product)
   add_custom_target(product)
 endif()
 
+# Installed programs go to sbin (daemons and root tools), except the
+# operator's commands listed here, which members of group tandem run too.
+set(TANDEM_BIN_PROGRAMS tandemctl)
+
 function(tandem_library name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_library(${name} STATIC ${ARG_SOURCES})
@@ -45,7 +49,11 @@ function(tandem_executable name)
   add_executable(${name} ${ARG_SOURCES})
   target_compile_options(${name} PRIVATE ${TANDEM_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_LIBS})
-  install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+  if(name IN_LIST TANDEM_BIN_PROGRAMS)
+    install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  else()
+    install(TARGETS ${name} RUNTIME DESTINATION ${CMAKE_INSTALL_SBINDIR})
+  endif()
   add_dependencies(product ${name})
 endfunction()
 
