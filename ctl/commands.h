@@ -11,5 +11,6 @@ Command check_config_command();
 Command reload_command();
 Command ping_command();
 Command health_command();
+Command vrrp_command();
 
 }  // namespace tandem::ctl

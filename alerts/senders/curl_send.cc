@@ -123,12 +123,21 @@ SendResult send_mail(const config::MailSender& cfg, const Job& job,
   curl_easy_setopt(c.get(), CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(message.size()));
   // STARTTLS when asked is mandatory: never fall back to plain text.
   curl_easy_setopt(c.get(), CURLOPT_USE_SSL, cfg.starttls ? CURLUSESSL_ALL : CURLUSESSL_NONE);
+  if (!cfg.ca_file.empty()) curl_easy_setopt(c.get(), CURLOPT_CAINFO, cfg.ca_file.c_str());
   if (!cfg.user.empty()) {
     curl_easy_setopt(c.get(), CURLOPT_USERNAME, cfg.user.c_str());
     curl_easy_setopt(c.get(), CURLOPT_PASSWORD, password.c_str());
   }
   set_cancel(c.get(), cancel);
   CURLcode rc = curl_easy_perform(c.get());
+  // Name the account: "Login denied" alone does not tell the operator which
+  // password_file to fix. The job stays spooled and is retried, so fixing the
+  // file (no reload needed: it is read per attempt) delivers it.
+  if (rc == CURLE_LOGIN_DENIED) {
+    SendResult r = finish(c.get(), rc, errbuf);
+    r.error = "SMTP AUTH as " + cfg.user + " refused by " + cfg.server + " (" + r.error + ")";
+    return r;
+  }
   return finish(c.get(), rc, errbuf);
 }
 

@@ -95,13 +95,27 @@ std::string build_mail(const MailEnvelope& env, const Job& job) {
   m += "Content-Type: text/plain; charset=utf-8\r\n";
   m += "Content-Transfer-Encoding: 8bit\r\n";
   m += "\r\n";
-  for (char c : job.body) {
+  // SMTP refuses lines over 998 bytes (RFC 5321 4.5.3.1.6; aiosmtpd
+  // answers "500 Line too long" and the job would be retried for ever), so
+  // longer lines are broken, before a UTF-8 lead byte, with room left for
+  // the dot libcurl may stuff in front.
+  constexpr std::size_t kMaxLine = 990;
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < job.body.size(); ++i) {
+    const char c = job.body[i];
     if (c == '\r') continue;  // format_alert gives LF only; never emit a bare CR
     if (c == '\n') {
       m += "\r\n";
-    } else {
-      m.push_back(c);
+      line = 0;
+      continue;
     }
+    const bool continuation = (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+    if (line >= kMaxLine && !continuation) {
+      m += "\r\n";
+      line = 0;
+    }
+    m.push_back(c);
+    ++line;
   }
   if (m.size() < 2 || m.compare(m.size() - 2, 2, "\r\n") != 0) m += "\r\n";
   return m;

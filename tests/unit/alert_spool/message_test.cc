@@ -42,6 +42,29 @@ TEST(AlertMessage, MailBytesAreExact) {
             ".dot line\r\n");
 }
 
+TEST(AlertMessage, LongBodyLinesAreBrokenForSmtpBetweenCharacters) {
+  Job j = job();
+  // 989 ASCII bytes, then "é" (2 bytes) straddling the break, then more.
+  j.body = std::string(989, 'a') + "\xc3\xa9" + std::string(3000, 'b') + "\nshort\n";
+  std::string m = build_mail({"tandem@lab.test", {"a@lab.test"}}, j);
+  std::string body = m.substr(m.find("\r\n\r\n") + 4);
+  std::size_t start = 0, longest = 0, lines = 0;
+  std::string joined;
+  while (start < body.size()) {
+    std::size_t end = body.find("\r\n", start);
+    ASSERT_NE(end, std::string::npos);
+    longest = std::max(longest, end - start);
+    joined += body.substr(start, end - start);
+    ++lines;
+    start = end + 2;
+  }
+  EXPECT_LE(longest, 998u);
+  EXPECT_EQ(lines, 6u);  // a..é (991), b x 990 x 3, b x 30, "short"
+  // Nothing lost or reordered, and the 2-byte character was not split.
+  EXPECT_EQ(joined, std::string(989, 'a') + "\xc3\xa9" + std::string(3000, 'b') + "short");
+  EXPECT_NE(body.find("a\xc3\xa9"), std::string::npos);
+}
+
 TEST(AlertMessage, HeadersNeverCarryInjectedLines) {
   Job j = job();
   j.subject = "x\r\nBcc: evil@example.invalid";
