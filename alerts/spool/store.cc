@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -27,11 +28,40 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
+DirStore::~DirStore() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
 bool DirStore::open() {
-  if (::mkdir(dir_.c_str(), 0700) == 0) return sync_dir();
-  if (errno != EEXIST) return false;
-  struct stat st {};
-  return ::stat(dir_.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  if (::mkdir(dir_.c_str(), 0700) == 0) {
+    if (!sync_dir()) return false;
+  } else {
+    if (errno != EEXIST) return false;
+    struct stat st {};
+    if (::stat(dir_.c_str(), &st) != 0) return false;
+    if (!S_ISDIR(st.st_mode)) {
+      errno = ENOTDIR;
+      return false;
+    }
+  }
+  return lock();
+}
+
+bool DirStore::lock() {
+  if (lock_fd_ >= 0) return true;
+  // Two alertds on one spool would hand out the same job ids and overwrite
+  // each other's records; the second one is refused instead. flock dies
+  // with the process, so a kill -9 leaves no stale lock.
+  int fd = ::open((dir_ + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    return false;
+  }
+  lock_fd_ = fd;
+  return true;
 }
 
 bool DirStore::sync_dir() {
@@ -94,7 +124,7 @@ std::vector<std::string> DirStore::names() {
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     // Temp files are half-written puts from a crash: never records.
-    if (n == "." || n == ".." || n.rfind(".tmp-", 0) == 0) continue;
+    if (n == "." || n == ".." || n == ".lock" || n.rfind(".tmp-", 0) == 0) continue;
     out.push_back(std::move(n));
   }
   ::closedir(d);

@@ -24,7 +24,12 @@ class RecordStore {
 class DirStore final : public RecordStore {
  public:
   explicit DirStore(std::string dir) : dir_(std::move(dir)) {}
-  // Creates the directory (mode 0700) if missing; false with errno kept.
+  ~DirStore() override;
+  DirStore(const DirStore&) = delete;
+  DirStore& operator=(const DirStore&) = delete;
+  // Creates the directory (mode 0700) if missing and takes its lock file
+  // (.lock, flock): false with errno kept, EWOULDBLOCK when another process
+  // holds the spool.
   bool open();
   bool put(const std::string& name, const std::string& data) override;
   std::optional<std::string> get(const std::string& name) override;
@@ -34,7 +39,9 @@ class DirStore final : public RecordStore {
 
  private:
   bool sync_dir();
+  bool lock();
   std::string dir_;
+  int lock_fd_ = -1;
 };
 
 }  // namespace tandem::alerts

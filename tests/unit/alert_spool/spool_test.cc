@@ -1,6 +1,9 @@
 #include "alerts/spool/spool.h"
 
 #include <gtest/gtest.h>
+
+#include <cerrno>
+#include <memory>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -107,6 +110,26 @@ TEST(AlertSpool, AddedJobsSurviveReopenAndCompletedOnesDoNot) {
   auto c = spool.add(sample("mail"));
   ASSERT_TRUE(c);
   EXPECT_EQ(*c, 3u);
+}
+
+TEST(AlertSpool, OneStorePerDirectoryAtATime) {
+  TempDir tmp;
+  auto first = std::make_unique<DirStore>(tmp.path() + "/spool");
+  ASSERT_TRUE(first->open());
+  {
+    // A second alertd on the same spool would reuse job ids: refused.
+    DirStore second(tmp.path() + "/spool");
+    errno = 0;
+    EXPECT_FALSE(second.open());
+    EXPECT_EQ(errno, EWOULDBLOCK);
+  }
+  // The lock file is no record.
+  Spool spool(*first);
+  EXPECT_TRUE(spool.load().empty());
+  EXPECT_EQ(spool.stats().garbage, 0u);
+  first.reset();
+  DirStore third(tmp.path() + "/spool");
+  EXPECT_TRUE(third.open());  // released with its holder
 }
 
 TEST(AlertSpool, UpdateKeepsAttemptsAcrossReopen) {
