@@ -67,6 +67,7 @@ struct ConnEntry {
   EntryId wheel_next;
   std::int64_t expires_ns;
   std::uint32_t slot_tick;
+  std::uint32_t sync_tick;  // ConnTable tick when last reported to syncd
 
   bool is_template() const { return flags & entry_flag::kTemplate; }
   TimePoint expires() const { return TimePoint(Duration(expires_ns)); }

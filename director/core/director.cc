@@ -446,6 +446,7 @@ void Director::transition(EntryId id, Direction dir, std::uint8_t flags, TimePoi
   ConnEntry& e = table_.at(id);
   if (e.protocol != Protocol::tcp) {
     table_.arm(id, now + cfg_.timeouts.udp);
+    if (sync_cfg_.enabled) maybe_refresh_sync(id, now);
     return;
   }
   TcpDir td = TcpDir::input;
@@ -455,7 +456,8 @@ void Director::transition(EntryId id, Direction dir, std::uint8_t flags, TimePoi
     td = TcpDir::input_only;
   }
   const TcpState next = tcp_next(td, tcp_event(flags), e.state);
-  if (next != e.state) {
+  const bool changed = next != e.state;
+  if (changed) {
     if (RealServer* d = dest(e.dest)) {
       const bool inactive = has(e.flags, entry_flag::kInactive);
       if (!inactive && !tcp_state_active(next)) {
@@ -471,6 +473,13 @@ void Director::transition(EntryId id, Direction dir, std::uint8_t flags, TimePoi
     e.state = next;
   }
   table_.arm(id, now + cfg_.timeouts.of(next));
+  if (sync_cfg_.enabled) {
+    if (changed) {
+      note_sync(id, now);
+    } else {
+      maybe_refresh_sync(id, now);
+    }
+  }
 }
 
 void Director::count_packet(RealServer* d, Direction dir, std::uint32_t len) {
@@ -601,6 +610,7 @@ RealServer* Director::schedule_persistent(Service& svc, const PacketMeta& m, Tim
   }
   if (id != kNone) {
     table_.arm(id, now + c.persistence_timeout);
+    if (sync_cfg_.enabled) maybe_refresh_sync(id, now);
     tmpl = id;
     return dest(table_.at(id).dest);
   }
@@ -620,6 +630,7 @@ RealServer* Director::schedule_persistent(Service& svc, const PacketMeta& m, Tim
   ++templates_;
   ++d->refs;
   ++d->persistent;
+  if (sync_cfg_.enabled) note_sync(id, now);
   tmpl = id;
   return d;
 }

@@ -27,6 +27,7 @@
 #include "director/core/model.h"
 #include "director/core/scheduler.h"
 #include "director/core/stats.h"
+#include "director/core/sync_log.h"
 #include "director/core/tcp_state.h"
 
 namespace tandem::director {
@@ -177,6 +178,20 @@ class Director {
   // tests and fuzzing. Empty string when consistent.
   std::string audit() const;
 
+  // ---- connection sync (tandem-syncd) ----
+  // With sync on, new entries, TCP state changes and refreshes are logged
+  // for the control thread to drain; off, the log costs one branch.
+  void set_sync_log(const SyncLogConfig& cfg);
+  // Moves the logged events to out (appending); returns how many were
+  // dropped since the last drain because the log was full.
+  std::size_t take_sync_events(std::vector<SyncConn>& out);
+  // Every live entry, for a full dump to syncd.
+  void sync_snapshot(std::vector<SyncConn>& out, TimePoint now) const;
+  // Installs or updates an entry received from the peer director without
+  // scheduling and without logging it back. The caller picks the shard.
+  SyncInstall install_synced(const SyncConn& c, TimePoint now);
+  std::uint64_t sync_dropped() const { return sync_dropped_total_; }
+
  private:
   Decision handle_in(const PacketMeta& m, TimePoint now);
   Decision handle_out(const PacketMeta& m, TimePoint now);
@@ -187,6 +202,8 @@ class Director {
   void discard_template(EntryId id);
   void transition(EntryId id, Direction dir, std::uint8_t flags, TimePoint now);
   void count_packet(RealServer* d, Direction dir, std::uint32_t len);
+  void note_sync(EntryId id, TimePoint now);
+  void maybe_refresh_sync(EntryId id, TimePoint now);
   // Handles an entry whose time is up; true if it was freed.
   bool expire(EntryId id, TimePoint now);
   bool lookup_expired(EntryId id, TimePoint now);
@@ -212,6 +229,10 @@ class Director {
   DirectorCounters counters_;
   TimePoint last_housekeeping_{};
   bool housekeeping_started_ = false;
+  SyncLogConfig sync_cfg_;
+  std::vector<SyncConn> sync_log_;
+  std::size_t sync_dropped_ = 0;
+  std::uint64_t sync_dropped_total_ = 0;
 };
 
 }  // namespace tandem::director
