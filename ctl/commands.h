@@ -12,5 +12,6 @@ Command reload_command();
 Command ping_command();
 Command health_command();
 Command vrrp_command();
+Command sync_command();
 
 }  // namespace tandem::ctl

@@ -5,8 +5,51 @@
 
 namespace tandem::health {
 
+std::vector<MonitorSpec> RealServerSpec::checks() const {
+  if (!monitors.empty()) return monitors;
+  return {MonitorSpec{"", policy, check_signature}};
+}
+
+bool ServerState::checked_up() const {
+  return std::all_of(checks_.begin(), checks_.end(),
+                     [](const Check& c) { return c.health.checked_up(); });
+}
+
+bool ServerState::has_result() const {
+  return std::any_of(checks_.begin(), checks_.end(),
+                     [](const Check& c) { return c.health.has_result(); });
+}
+
+int ServerState::consecutive_successes() const {
+  int n = 1 << 30;
+  for (const auto& c : checks_) n = std::min(n, c.health.consecutive_successes());
+  return checks_.empty() ? 0 : n;
+}
+
+int ServerState::consecutive_failures() const {
+  int n = 0;
+  for (const auto& c : checks_) n = std::max(n, c.health.consecutive_failures());
+  return n;
+}
+
+const ServerState::Check* ServerState::check(std::string_view monitor) const {
+  for (const auto& c : checks_) {
+    if (c.spec.name == monitor) return &c;
+  }
+  return nullptr;
+}
+
+ServiceHealth::Entry ServiceHealth::make_entry(const RealServerSpec& spec) {
+  Entry e{spec, {}, false};
+  for (auto& m : spec.checks()) {
+    ServerHealth h(m.policy);
+    e.state.checks_.push_back({std::move(m), std::move(h)});
+  }
+  return e;
+}
+
 ServiceHealth::ServiceHealth(ServiceSpec spec) : spec_(std::move(spec)) {
-  for (const auto& s : spec_.servers) entries_.push_back(Entry{s, ServerHealth(s.policy), false});
+  for (const auto& s : spec_.servers) entries_.push_back(make_entry(s));
   has_quorum_ = up_count() >= spec_.min_up;
 }
 
@@ -17,36 +60,57 @@ ServiceHealth::Entry* ServiceHealth::find(std::string_view id) {
   return nullptr;
 }
 
-const ServerHealth* ServiceHealth::server(std::string_view id) const {
+const ServerState* ServiceHealth::server(std::string_view id) const {
   for (const auto& e : entries_) {
-    if (e.spec.id == id) return &e.health;
+    if (e.spec.id == id) return &e.state;
   }
   return nullptr;
 }
 
 int ServiceHealth::up_count() const {
   return static_cast<int>(std::count_if(entries_.begin(), entries_.end(),
-                                        [](const Entry& e) { return e.health.up(); }));
+                                        [](const Entry& e) { return e.state.up(); }));
 }
 
 void ServiceHealth::record(std::string_view server, const CheckResult& result, TimePoint now) {
   Entry* e = find(server);
+  if (e == nullptr || e->state.checks_.empty()) return;
+  record(server, e->state.checks_.front().spec.name, result, now);
+}
+
+void ServiceHealth::record(std::string_view server, std::string_view monitor,
+                           const CheckResult& result, TimePoint now) {
+  Entry* e = find(server);
   if (e == nullptr) return;
+  auto c = std::find_if(e->state.checks_.begin(), e->state.checks_.end(),
+                        [&](const ServerState::Check& x) { return x.spec.name == monitor; });
+  if (c == e->state.checks_.end()) return;
+  const bool was_up = e->state.up();
   e->known = true;
-  if (auto t = e->health.record(result, now)) on_transition(*e, *t, now);
+  c->health.record(result, now);
+  if (e->state.up() == was_up) return;
+  // Name the monitor when there are several, so the event says which failed.
+  const std::string reason =
+      e->state.checks_.size() > 1 ? c->spec.name + ": " + result.summary : result.summary;
+  on_transition(*e, e->state.up(), reason, now);
 }
 
 bool ServiceHealth::set_maintenance(std::string_view server, bool on, TimePoint now) {
   Entry* e = find(server);
   if (e == nullptr) return false;
-  if (auto t = e->health.set_maintenance(on)) on_transition(*e, *t, now);
+  const bool was_up = e->state.up();
+  e->state.maintenance_ = on;
+  if (e->state.up() != was_up) {
+    on_transition(*e, e->state.up(), on ? "maintenance on" : "maintenance off", now);
+  }
   return true;
 }
 
-void ServiceHealth::on_transition(const Entry& e, const Transition& t, TimePoint now) {
-  events_.push_back(HealthEvent{t.up ? EventKind::kServerUp : EventKind::kServerDown, spec_.name,
-                                e.spec.id, t.reason, now});
-  update_quorum(t.reason, now, true);
+void ServiceHealth::on_transition(const Entry& e, bool up, const std::string& reason,
+                                  TimePoint now) {
+  events_.push_back(HealthEvent{up ? EventKind::kServerUp : EventKind::kServerDown, spec_.name,
+                                e.spec.id, reason, now});
+  update_quorum(reason, now, true);
 }
 
 void ServiceHealth::update_quorum(const std::string& summary, TimePoint now, bool emit) {
@@ -68,7 +132,7 @@ void ServiceHealth::update_quorum(const std::string& summary, TimePoint now, boo
 std::map<std::string, int> ServiceHealth::desired_table() const {
   std::map<std::string, int> t;
   for (const auto& e : entries_) {
-    if (e.health.up()) {
+    if (e.state.up()) {
       t[e.spec.id] = e.spec.weight;
     } else if (spec_.on_failure == OnFailure::kQuiesce) {
       t[e.spec.id] = 0;
@@ -107,17 +171,34 @@ ReloadReport ServiceHealth::reload(ServiceSpec spec, TimePoint now) {
   std::vector<Entry> next;
   for (const auto& s : spec.servers) {
     Entry* old = find(s.id);
+    Entry e = make_entry(s);
     if (old == nullptr) {
       report.added.push_back(s.id);
-      next.push_back(Entry{s, ServerHealth(s.policy), false});
-    } else if (old->spec.check_signature == s.check_signature && old->spec.policy == s.policy) {
-      // Only the weight (or nothing) changed: health is still valid.
-      report.kept.push_back(s.id);
-      next.push_back(Entry{s, std::move(old->health), old->known});
-    } else {
-      report.restarted.push_back(s.id);
-      next.push_back(Entry{s, ServerHealth(s.policy), false});
+      next.push_back(std::move(e));
+      continue;
     }
+    // A monitor whose check and policy are unchanged keeps its state: its
+    // results are still valid whatever happened to the server's others.
+    bool all_kept = true;
+    for (auto& c : e.state.checks_) {
+      auto prev = std::find_if(old->state.checks_.begin(), old->state.checks_.end(),
+                               [&](const ServerState::Check& o) { return o.spec == c.spec; });
+      if (prev == old->state.checks_.end()) {
+        all_kept = false;
+      } else {
+        c.health = std::move(prev->health);
+      }
+    }
+    e.state.maintenance_ = old->state.maintenance_;
+    e.known = old->known && all_kept;
+    (all_kept ? report.kept : report.restarted).push_back(s.id);
+    // Dropping a failing monitor can bring a server up (or a new one can
+    // take it down until it has results): that is a change subscribers hear.
+    if (e.state.up() != old->state.up()) {
+      events_.push_back(HealthEvent{e.state.up() ? EventKind::kServerUp : EventKind::kServerDown,
+                                    spec.name, s.id, "reload", now});
+    }
+    next.push_back(std::move(e));
   }
   for (const auto& e : entries_) {
     const bool still = std::any_of(spec.servers.begin(), spec.servers.end(),
@@ -134,9 +215,13 @@ ServiceSnapshot ServiceHealth::snapshot() const {
   ServiceSnapshot snap{spec_.name, has_quorum_, {}};
   for (const auto& e : entries_) {
     if (!e.known) continue;
-    snap.servers.push_back(ServerSnapshot{e.spec.id, e.spec.check_signature, e.health.checked_up(),
-                                          e.health.consecutive_successes(),
-                                          e.health.consecutive_failures(), e.health.maintenance()});
+    for (const auto& c : e.state.checks_) {
+      snap.servers.push_back(ServerSnapshot{e.spec.id, c.spec.name, c.spec.check_signature,
+                                            c.health.checked_up(),
+                                            c.health.consecutive_successes(),
+                                            c.health.consecutive_failures(),
+                                            e.state.maintenance_});
+    }
   }
   return snap;
 }
@@ -144,9 +229,13 @@ ServiceSnapshot ServiceHealth::snapshot() const {
 void ServiceHealth::restore(const ServiceSnapshot& snap) {
   for (const auto& s : snap.servers) {
     Entry* e = find(s.id);
-    if (e == nullptr || e->spec.check_signature != s.check_signature) continue;
-    e->health.restore(s.checked_up, s.successes, s.failures, s.maintenance);
-    e->known = true;
+    if (e == nullptr) continue;
+    for (auto& c : e->state.checks_) {
+      if (c.spec.name != s.monitor || c.spec.check_signature != s.check_signature) continue;
+      c.health.restore(s.checked_up, s.successes, s.failures, false);
+      e->state.maintenance_ = s.maintenance;
+      e->known = true;
+    }
   }
   has_quorum_ = snap.has_quorum;
   restored_ = true;
@@ -163,8 +252,10 @@ void ServiceHealth::adopt_director_table(const std::map<std::string, int>& table
     auto it = table.find(e.spec.id);
     if (e.known) continue;
     const bool up = it != table.end() && it->second > 0;
-    const int rise = e.health.policy().rise;
-    e.health.restore(up, up ? rise : 0, up ? 0 : e.health.policy().fall, e.health.maintenance());
+    for (auto& c : e.state.checks_) {
+      const HealthPolicy& p = c.health.policy();
+      c.health.restore(up, up ? p.rise : 0, up ? 0 : p.fall, false);
+    }
     e.known = true;
   }
   if (spec_.fallback) {

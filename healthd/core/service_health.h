@@ -21,15 +21,58 @@ enum class OnFailure {
   kQuiesce,  // keep it with weight 0 so established connections finish
 };
 
+// One of a real server's checks. Each has its own rise/fall; the server is
+// up only while every one of them is.
+struct MonitorSpec {
+  std::string name;  // unique within the server, e.g. "http-ok"
+  HealthPolicy policy;
+  // Opaque fingerprint of the check definition (type, target, parameters):
+  // when it changes on reload this monitor's state restarts.
+  std::string check_signature;
+
+  bool operator==(const MonitorSpec&) const = default;
+};
+
 struct RealServerSpec {
   std::string id;  // unique within the service, e.g. "198.18.1.11:80"
   int weight = 1;
+  // Every check that judges the server. Empty: the server has one check,
+  // unnamed, described by policy and check_signature below (the common case,
+  // kept short to write).
+  std::vector<MonitorSpec> monitors;
   HealthPolicy policy;
-  // Opaque fingerprint of the check definition (type, target, parameters):
-  // when it changes on reload the server's state restarts.
   std::string check_signature;
 
+  // The effective list (never empty).
+  std::vector<MonitorSpec> checks() const;
   bool operator==(const RealServerSpec&) const = default;
+};
+
+// A real server as the service sees it: one ServerHealth per monitor (their
+// own maintenance flags are unused) and the server's maintenance.
+class ServerState {
+ public:
+  struct Check {
+    MonitorSpec spec;
+    ServerHealth health;
+  };
+
+  bool up() const { return checked_up() && !maintenance_; }
+  // Every monitor says up.
+  bool checked_up() const;
+  bool maintenance() const { return maintenance_; }
+  // Some monitor has reported (or state was restored).
+  bool has_result() const;
+  // The weakest monitor's view: the fewest successes, the most failures.
+  int consecutive_successes() const;
+  int consecutive_failures() const;
+  const std::vector<Check>& checks() const { return checks_; }
+  const Check* check(std::string_view monitor) const;
+
+ private:
+  friend class ServiceHealth;
+  std::vector<Check> checks_;
+  bool maintenance_ = false;
 };
 
 struct FallbackSpec {
@@ -72,6 +115,7 @@ struct HealthEvent {
 
 struct ServerSnapshot {
   std::string id;
+  std::string monitor;  // the monitor's name; one entry per monitor
   std::string check_signature;
   bool checked_up = false;
   int successes = 0;
@@ -95,7 +139,12 @@ class ServiceHealth {
  public:
   explicit ServiceHealth(ServiceSpec spec);
 
-  // Unknown server ids are ignored (a result racing a reload).
+  // Unknown server ids or monitor names are ignored (a result racing a
+  // reload). A server goes down when any monitor goes down (the event quotes
+  // that monitor's summary) and up when the last one comes up.
+  void record(std::string_view server, std::string_view monitor, const CheckResult& result,
+              TimePoint now);
+  // The server's first monitor (servers with one check).
   void record(std::string_view server, const CheckResult& result, TimePoint now);
   // Returns false for an unknown server.
   bool set_maintenance(std::string_view server, bool on, TimePoint now);
@@ -109,14 +158,15 @@ class ServiceHealth {
   // The table the director should have now: server id -> weight.
   std::map<std::string, int> desired_table() const;
 
-  // Applies a new definition: unchanged servers keep their state, servers
+  // Applies a new definition: unchanged monitors keep their state, monitors
   // whose check or policy changed restart, removed ones are dropped (and
-  // removed from the director by the next take_actions).
+  // removed servers leave the director with the next take_actions). A server
+  // is reported kept when all its monitors kept their state.
   ReloadReport reload(ServiceSpec spec, TimePoint now);
 
   ServiceSnapshot snapshot() const;
-  // Takes over the state of servers whose id and check signature match;
-  // others keep their initial state. Emits no events.
+  // Takes over the state of monitors whose server id, name and check
+  // signature match; others keep their initial state. Emits no events.
   void restore(const ServiceSnapshot& snap);
   // After a restart: the director's current table (id -> weight) becomes the
   // baseline, so only real differences are sent. Servers not restored from a
@@ -124,7 +174,7 @@ class ServiceHealth {
   void adopt_director_table(const std::map<std::string, int>& table);
 
   const ServiceSpec& spec() const { return spec_; }
-  const ServerHealth* server(std::string_view id) const;
+  const ServerState* server(std::string_view id) const;
   int up_count() const;
   bool has_quorum() const { return has_quorum_; }
   bool fallback_active() const { return spec_.fallback.has_value() && !has_quorum_; }
@@ -132,12 +182,13 @@ class ServiceHealth {
  private:
   struct Entry {
     RealServerSpec spec;
-    ServerHealth health;
+    ServerState state;
     bool known = false;  // state came from results or a snapshot, not defaults
   };
 
+  static Entry make_entry(const RealServerSpec& spec);
   Entry* find(std::string_view id);
-  void on_transition(const Entry& e, const Transition& t, TimePoint now);
+  void on_transition(const Entry& e, bool up, const std::string& reason, TimePoint now);
   void update_quorum(const std::string& summary, TimePoint now, bool emit);
 
   ServiceSpec spec_;

@@ -40,6 +40,7 @@ std::string snapshot_to_json(const std::vector<ServiceSnapshot>& services) {
     nlohmann::json servers = nlohmann::json::array();
     for (const auto& r : s.servers) {
       servers.push_back({{"id", r.id},
+                         {"monitor", r.monitor},
                          {"check", r.check_signature},
                          {"up", r.checked_up},
                          {"successes", r.successes},
@@ -74,6 +75,9 @@ std::optional<std::vector<ServiceSnapshot>> snapshot_from_json(std::string_view 
     for (const auto& r : *servers) {
       if (!r.is_object()) return std::nullopt;
       ServerSnapshot ss;
+      // "monitor" came with per-monitor state; older files have one
+      // unnamed monitor per server.
+      if (r.contains("monitor") && !get_string(r, "monitor", ss.monitor)) return std::nullopt;
       if (!get_string(r, "id", ss.id) || !get_string(r, "check", ss.check_signature) ||
           !get_bool(r, "up", ss.checked_up) || !get_count(r, "successes", ss.successes) ||
           !get_count(r, "failures", ss.failures) || !get_bool(r, "maintenance", ss.maintenance)) {

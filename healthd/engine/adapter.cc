@@ -11,6 +11,14 @@ std::string key_of(const std::string& service, const std::string& server) {
   return service + "/" + server;
 }
 
+// The loader names every monitor (template name, or the type for an inline
+// one) and keeps names unique within a list; the index only covers a config
+// built by hand.
+std::string monitor_name(const config::Monitor& m, std::size_t index) {
+  if (!m.name.empty()) return m.name;
+  return std::string(config::to_string(m.type)) + "#" + std::to_string(index);
+}
+
 // The enum order of config::DnsRcode is the RFC 1035 numbering.
 int rcode_value(config::DnsRcode r) {
   return static_cast<int>(r);
@@ -57,6 +65,8 @@ MonitorParams monitor_params(const config::Monitor& m) {
       p.type = std::string(config::to_string(m.dns.query_type));
       p.expect_rcode = rcode_value(m.dns.expect_rcode);
       p.expect_value = m.dns.expect_answer;
+      p.require_answer = m.dns.require_answer || !m.dns.expect_answer.empty();
+      p.tcp = m.dns.transport == config::DnsTransport::tcp;
       return p;
     }
     case MonitorType::ping:
@@ -65,6 +75,9 @@ MonitorParams monitor_params(const config::Monitor& m) {
       ExecParams p;
       p.program = m.exec.path;
       p.args = m.exec.args;
+      // Otherwise the program gets the host only where args say {host} (and
+      // in TANDEM_CHECK_HOST).
+      p.append_host = m.exec.mon_compatible;
       return p;
     }
     case MonitorType::tcp:
@@ -132,21 +145,24 @@ EngineSetup adapt(const config::Config& cfg) {
         server.policy.initial = InitialState::kUp;
         server.check_signature = "unchecked";
       } else {
-        const auto& m = rs.monitors.front();
-        CheckDef check;
-        check.key = key_of(svc.name, rs.name);
-        check.service = svc.name;
-        check.server = rs.name;
-        TargetOverride over;
-        over.address = m.address;
-        if (m.port != 0) over.port = m.port;
-        check.target = check_target(net::Endpoint{rs.address, rs.port}, over);
-        check.params = monitor_params(m);
-        check.timing = check_timing(m);
-        check.signature = check_signature(m, check.target);
-        server.policy = health_policy(m);
-        server.check_signature = check.signature;
-        out.checks.push_back(std::move(check));
+        for (std::size_t i = 0; i < rs.monitors.size(); ++i) {
+          const auto& m = rs.monitors[i];
+          CheckDef check;
+          check.service = svc.name;
+          check.server = rs.name;
+          check.monitor = monitor_name(m, i);
+          check.type = std::string(config::to_string(m.type));
+          check.key = key_of(svc.name, rs.name) + "/" + check.monitor;
+          TargetOverride over;
+          over.address = m.address;
+          if (m.port != 0) over.port = m.port;
+          check.target = check_target(net::Endpoint{rs.address, rs.port}, over);
+          check.params = monitor_params(m);
+          check.timing = check_timing(m);
+          check.signature = check_signature(m, check.target);
+          server.monitors.push_back(MonitorSpec{check.monitor, health_policy(m), check.signature});
+          out.checks.push_back(std::move(check));
+        }
       }
       if (rs.maintenance || svc.maintenance) out.maintenance.push_back(key_of(svc.name, rs.name));
       spec.servers.push_back(std::move(server));

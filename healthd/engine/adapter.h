@@ -1,7 +1,7 @@
 #pragma once
 // From the suite's configuration to what the health core and the monitors
 // take. Pure: no I/O, so reload decisions are testable without sockets.
-// One check per real server: a server's first monitor judges it.
+// One check per monitor of each real server; every one of them judges it.
 
 #include <string>
 #include <vector>
@@ -16,9 +16,11 @@
 namespace tandem::health {
 
 struct CheckDef {
-  std::string key;  // "<service>/<server>", also the scheduler key
+  std::string key;  // "<service>/<server>/<monitor>", also the scheduler key
   std::string service;
-  std::string server;  // the real server's name, its id in ServiceHealth
+  std::string server;   // the real server's name, its id in ServiceHealth
+  std::string monitor;  // the monitor's name, unique within the server
+  std::string type;     // "http", "dns", ... for display
   net::Endpoint target;
   MonitorParams params;
   CheckTiming timing;

@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <exception>
+#include <optional>
+#include <utility>
 #include <string>
 
 #include "common/log/log.h"
@@ -135,7 +137,7 @@ void Engine::apply_maintenance(TimePoint t) {
     for (const auto& server : svc.spec().servers) {
       const std::string key = name + "/" + server.id;
       const bool on = config_maintenance_.contains(key) || operator_maintenance_.contains(key);
-      const ServerHealth* h = svc.server(server.id);
+      const ServerState* h = svc.server(server.id);
       if (h && h->maintenance() != on) svc.set_maintenance(server.id, on, t);
     }
   }
@@ -203,7 +205,9 @@ void Engine::on_result(const std::string& key, const CheckResult& result) {
   const TimePoint t = now();
   scheduler_.finish(key, result.ok, t);
   auto svc = services_.find(it->second.def.service);
-  if (svc != services_.end()) svc->second.record(it->second.def.server, result, t);
+  if (svc != services_.end()) {
+    svc->second.record(it->second.def.server, it->second.def.monitor, result, t);
+  }
   drain(t);
   arm();
 }
@@ -247,40 +251,83 @@ ipc::Json Engine::status() const {
 
 ipc::Json Engine::health() const {
   const TimePoint t = now();
+  auto entry_json = [t](const HistoryEntry& e) {
+    return ipc::Json{{"ok", e.ok},
+                     {"summary", e.summary},
+                     {"latency_ms", ms(e.latency)},
+                     {"age_s", seconds(t - e.at)}};
+  };
   ipc::Json services = ipc::Json::array();
   for (const auto& [name, svc] : services_) {
     ipc::Json servers = ipc::Json::array();
     for (const auto& spec : svc.spec().servers) {
-      const ServerHealth* h = svc.server(spec.id);
+      const ServerState* h = svc.server(spec.id);
       if (!h) continue;
-      const auto c = checks_.find(name + "/" + spec.id);
-      std::string state = h->maintenance()  ? "maintenance"
-                          : h->up()         ? "up"
-                          : h->has_result() ? "down"
-                                            : "pending";
+      const std::string state = h->maintenance()  ? "maintenance"
+                                : h->up()         ? "up"
+                                : h->has_result() ? "down"
+                                                  : "pending";
+      // The server's own last result and history merge its monitors', so a
+      // one-monitor server reads as before; each monitor is also listed.
+      std::optional<std::pair<HistoryEntry, std::string>> last;
+      std::vector<std::pair<HistoryEntry, std::string>> merged;
+      ipc::Json monitors = ipc::Json::array();
+      ipc::Json target;
+      for (const auto& c : h->checks()) {
+        const auto def = checks_.find(name + "/" + spec.id + "/" + c.spec.name);
+        ipc::Json m = {{"monitor", c.spec.name},
+                       {"up", c.health.checked_up()},
+                       {"consecutive_successes", c.health.consecutive_successes()},
+                       {"consecutive_failures", c.health.consecutive_failures()}};
+        if (def != checks_.end()) {
+          m["type"] = def->second.def.type;
+          m["target"] = def->second.def.target.to_string();
+          if (target.is_null()) target = m["target"];
+        }
+        const auto l = c.health.last();
+        m["last"] = l ? entry_json(*l) : ipc::Json();
+        ipc::Json history = ipc::Json::array();
+        for (const auto& e : c.health.history()) {
+          history.push_back(entry_json(e));
+          merged.emplace_back(e, c.spec.name);
+        }
+        m["history"] = std::move(history);
+        // A down server's last result is the failing monitor's, the one that
+        // explains the state; otherwise the most recent of all.
+        if (l) {
+          const bool explains = !l->ok && !c.health.checked_up();
+          const bool have_explainer = last && !last->first.ok;
+          if (!last || (explains && !have_explainer) ||
+              (explains == have_explainer && l->at > last->first.at)) {
+            last.emplace(*l, c.spec.name);
+          }
+        }
+        monitors.push_back(std::move(m));
+      }
+      std::stable_sort(merged.begin(), merged.end(),
+                       [](const auto& a, const auto& b) { return a.first.at < b.first.at; });
+      const bool named = h->checks().size() > 1;
+      ipc::Json history = ipc::Json::array();
+      for (const auto& [e, mon] : merged) {
+        auto j = entry_json(e);
+        if (named) j["monitor"] = mon;
+        history.push_back(std::move(j));
+      }
       ipc::Json s = {{"server", spec.id},
                      {"state", state},
                      {"checked_up", h->checked_up()},
                      {"maintenance", h->maintenance()},
                      {"consecutive_successes", h->consecutive_successes()},
                      {"consecutive_failures", h->consecutive_failures()},
-                     {"target", c == checks_.end() ? ipc::Json()
-                                                   : ipc::Json(c->second.def.target.to_string())}};
-      if (auto last = h->last()) {
-        s["last"] = {{"ok", last->ok},
-                     {"summary", last->summary},
-                     {"latency_ms", ms(last->latency)},
-                     {"age_s", seconds(t - last->at)}};
+                     {"target", target},
+                     {"monitors", std::move(monitors)},
+                     {"history", std::move(history)}};
+      if (last) {
+        s["last"] = entry_json(last->first);
+        if (named) s["last"]["monitor"] = last->second;
       } else {
         s["last"] = nullptr;
       }
-      ipc::Json history = ipc::Json::array();
-      for (const auto& e : h->history())
-        history.push_back({{"ok", e.ok},
-                           {"summary", e.summary},
-                           {"latency_ms", ms(e.latency)},
-                           {"age_s", seconds(t - e.at)}});
-      s["history"] = std::move(history);
       servers.push_back(std::move(s));
     }
     services.push_back({{"service", name},

@@ -1,9 +1,14 @@
 // dns: one question over UDP to the target, retried once with a fresh id
 // when half the time has passed. Replies with another id, another question
 // or a malformed body are counted and ignored (they may be spoofed or late),
-// so only a well-formed answer to our question decides.
+// so only a well-formed answer to our question decides. Over TCP (RFC 1035
+// 4.2.2: two-byte length, then the message) there is one query on one
+// connection, and a wrong reply fails the check: nobody else can inject it.
 #include <array>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <random>
 
 #include "healthd/monitors/dns_codec.h"
@@ -44,11 +49,16 @@ class DnsSession final : public Session {
  public:
   DnsSession(asio::io_context& io, MonoTime deadline, Callback done,
              std::shared_ptr<const DnsConfig> c)
-      : Session(io, deadline, std::move(done)), c_(std::move(c)), socket_(io), retry_(io) {}
+      : Session(io, deadline, std::move(done)),
+        c_(std::move(c)),
+        socket_(io),
+        stream_(io),
+        retry_(io) {}
 
  private:
   void begin(const net::Endpoint& target) override {
     if (!c_->type) return finish(false, "unsupported query type " + c_->p.type);
+    if (c_->p.tcp) return begin_tcp(target);
     Ec ec;
     socket_.open(asio::ip::udp::v4(), ec);
     if (!ec) socket_.connect({asio::ip::address_v4(target.address.value), target.port}, ec);
@@ -74,6 +84,55 @@ class DnsSession final : public Session {
       if (!s->finished() && ec) s->finish(false, "send failed: " + ec.message());
     });
     return true;
+  }
+
+  void begin_tcp(const net::Endpoint& target) {
+    id_ = fresh_id();
+    const auto q = dns_encode_query(id_, c_->query_name, *c_->type);
+    if (q.empty()) return finish(false, "invalid query name \"" + c_->p.name + "\"");
+    query_ = {static_cast<std::uint8_t>(q.size() >> 8), static_cast<std::uint8_t>(q.size())};
+    query_.insert(query_.end(), q.begin(), q.end());
+    phase_ = "connecting";
+    stream_.async_connect(to_tcp(target), [s = self<DnsSession>()](const Ec& ec) {
+      if (s->finished()) return;
+      if (ec) return s->finish(false, connect_error_summary(ec));
+      s->phase_ = "waiting for answer";
+      ++s->sent_;
+      asio::async_write(s->stream_, asio::buffer(s->query_), [s](const Ec& wec, std::size_t) {
+        if (s->finished()) return;
+        if (wec) return s->finish(false, "send failed: " + wec.message());
+        s->read_length();
+      });
+    });
+  }
+
+  void read_length() {
+    asio::async_read(stream_, asio::buffer(buf_.data(), 2),
+                     [s = self<DnsSession>()](const Ec& ec, std::size_t) {
+                       if (s->finished()) return;
+                       if (ec) return s->finish(false, "connection closed without an answer");
+                       const std::size_t len = (std::size_t{s->buf_[0]} << 8) | s->buf_[1];
+                       if (len == 0 || len > s->buf_.size()) {
+                         return s->finish(false, "bad answer length " + std::to_string(len));
+                       }
+                       s->read_body(len);
+                     });
+  }
+
+  void read_body(std::size_t len) {
+    asio::async_read(stream_, asio::buffer(buf_.data(), len),
+                     [s = self<DnsSession>()](const Ec& ec, std::size_t n) {
+                       if (s->finished()) return;
+                       if (ec) return s->finish(false, "connection closed mid-answer");
+                       const auto parsed = dns_parse_response(std::span(s->buf_.data(), n));
+                       const auto& r = parsed.response;
+                       if (parsed.error != DnsError::kNone || r.id != s->id_ ||
+                           r.question_name != s->c_->query_name ||
+                           r.question_type != static_cast<std::uint16_t>(*s->c_->type)) {
+                         return s->finish(false, "malformed or mismatched answer");
+                       }
+                       s->judge(r);
+                     });
   }
 
   void on_deadline() override {
@@ -118,6 +177,7 @@ class DnsSession final : public Session {
       found |= lower(a.value) == lower(c_->p.expect_value);
     }
     if (r.truncated && values.empty()) return finish(false, rcode + " but truncated (TC)");
+    if (c_->p.require_answer && values.empty()) return finish(false, rcode + " with no answer");
     if (!c_->p.expect_value.empty() && !found) {
       return finish(false, rcode + " without " + c_->p.expect_value +
                                " (got: " + (values.empty() ? "no answer" : values) + ")");
@@ -129,10 +189,12 @@ class DnsSession final : public Session {
     retry_.cancel();
     Ec ignored;
     socket_.close(ignored);
+    stream_.close(ignored);
   }
 
   std::shared_ptr<const DnsConfig> c_;
   asio::ip::udp::socket socket_;
+  asio::ip::tcp::socket stream_;
   asio::steady_timer retry_;
   std::uint16_t id_ = 0;
   std::vector<std::uint8_t> query_;

@@ -14,6 +14,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "healthd/monitors/factories.h"
 #include "healthd/monitors/session.h"
@@ -31,19 +32,29 @@ std::vector<std::string> build_argv(const ExecParams& p, const net::Endpoint& t)
   const std::string host = t.address.to_string();
   const std::string port = std::to_string(t.port);
   std::vector<std::string> argv = {p.program};
-  bool has_host = false;
   for (std::string a : p.args) {
     for (auto [key, value] : {std::pair<std::string_view, const std::string&>{"{host}", host},
                               std::pair<std::string_view, const std::string&>{"{port}", port}}) {
       for (auto at = a.find(key); at != std::string::npos; at = a.find(key, at + value.size())) {
-        if (key == "{host}") has_host = true;
         a.replace(at, key.size(), value);
       }
     }
     argv.push_back(std::move(a));
   }
-  if (!has_host) argv.push_back(host);
+  if (p.append_host) argv.push_back(host);
   return argv;
+}
+
+// The daemon's environment minus any stale TANDEM_CHECK_*, plus the target.
+std::vector<std::string> build_env(const net::Endpoint& t) {
+  std::vector<std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    if (std::string_view(*e).starts_with("TANDEM_CHECK_")) continue;
+    env.emplace_back(*e);
+  }
+  env.push_back("TANDEM_CHECK_HOST=" + t.address.to_string());
+  env.push_back("TANDEM_CHECK_PORT=" + std::to_string(t.port));
+  return env;
 }
 
 class ExecSession final : public Session {
@@ -66,6 +77,10 @@ class ExecSession final : public Session {
     std::vector<char*> argv;
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    const auto env_strings = build_env(target);
+    std::vector<char*> envp;
+    for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
 
     int pipefd[2];
     if (::pipe2(pipefd, O_CLOEXEC) != 0) return fail_errno("pipe");
@@ -87,7 +102,7 @@ class ExecSession final : public Session {
     posix_spawnattr_setflags(
         &attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, p_->program.c_str(), &fa, &attr, argv.data(), environ);
+    const int rc = ::posix_spawn(&pid, p_->program.c_str(), &fa, &attr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&attr);
     ::close(pipefd[1]);

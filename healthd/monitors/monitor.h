@@ -80,8 +80,10 @@ struct TelnetParams {
 struct DnsParams {
   std::string name;
   std::string type = "A";
-  int expect_rcode = 0;      // NOERROR
-  std::string expect_value;  // empty: any answer (or none) will do
+  int expect_rcode = 0;        // NOERROR
+  std::string expect_value;    // empty: any answer (or none) will do
+  bool require_answer = false;  // an empty answer section fails
+  bool tcp = false;             // ask over TCP (length-prefixed) instead of UDP
 };
 
 struct PingParams {
@@ -92,9 +94,11 @@ struct PingParams {
 
 struct ExecParams {
   std::string program;
-  // "{host}" and "{port}" are replaced; without any "{host}" the host is
-  // appended as the last argument, as mon runs its monitors.
+  // "{host}" and "{port}" are replaced. The child also finds them in
+  // TANDEM_CHECK_HOST and TANDEM_CHECK_PORT.
   std::vector<std::string> args;
+  // mon's convention: the host is the last argument, after args.
+  bool append_host = true;
   std::chrono::milliseconds kill_grace{1000};  // SIGTERM, then this, then SIGKILL
   std::size_t max_output = 4096;
 };

@@ -2,7 +2,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <set>
+#include <vector>
 
 #include "healthd/monitors/monitor.h"
 #include "tests/unit/health/loopback.h"
@@ -15,7 +19,15 @@ using ::testing::HasSubstr;
 namespace asio = boost::asio;
 using udp = asio::ip::udp;
 
-enum class Mode { kAnswer, kNxdomain, kIgnoreFirst, kSilent, kGarbageThenAnswer, kWrongIdOnly };
+enum class Mode {
+  kAnswer,
+  kNxdomain,
+  kIgnoreFirst,
+  kSilent,
+  kGarbageThenAnswer,
+  kWrongIdOnly,
+  kEmpty
+};
 
 // Answers `lab.tandem.test A` with 198.18.0.100, built from the query itself:
 // flags 81 80, an=1, then c0 0c 00 01 00 01 00 00 00 3c 00 04 c6 12 00 64.
@@ -74,6 +86,10 @@ class DnsServer {
       case Mode::kWrongIdOnly:
         answer[1] ^= 0xff;
         return send(answer);
+      case Mode::kEmpty:  // NOERROR, no records (NODATA)
+        q[2] = 0x81;
+        q[3] = 0x80;
+        return send(q);
     }
   }
 
@@ -174,6 +190,93 @@ TEST(DnsMonitor, BadConfigFails) {
   p = lab_a();
   p.name = "a..b";
   EXPECT_EQ(dns_run(Mode::kAnswer, p).summary, "invalid query name \"a..b\"");
+}
+
+TEST(DnsMonitor, RequireAnswerFailsAnEmptyAnswer) {
+  auto p = lab_a();
+  auto r = dns_run(Mode::kEmpty, p);
+  EXPECT_TRUE(r.ok) << r.summary;  // NODATA is a NOERROR answer
+  EXPECT_EQ(r.summary, "NOERROR");
+  p.require_answer = true;
+  r = dns_run(Mode::kEmpty, p);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.summary, "NOERROR with no answer");
+  EXPECT_TRUE(dns_run(Mode::kAnswer, p).ok);
+}
+
+// DNS over TCP: reads one length-prefixed query, answers as DnsServer does
+// (or with a wrong id, or closes without answering).
+class DnsTcpServer {
+ public:
+  enum class Reply { kAnswer, kWrongId, kClose };
+  DnsTcpServer(asio::io_context& io, Reply reply)
+      : acceptor_(io, asio::ip::tcp::endpoint(asio::ip::address_v4::loopback(), 0)),
+        sock_(io),
+        reply_(reply) {
+    acceptor_.async_accept(sock_, [this](const boost::system::error_code& ec) {
+      if (!ec) read_query();
+    });
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void read_query() {
+    asio::async_read(sock_, asio::buffer(len_), [this](const boost::system::error_code& ec,
+                                                      std::size_t) {
+      if (ec) return;
+      query_.resize(std::size_t{len_[0]} << 8 | len_[1]);
+      asio::async_read(sock_, asio::buffer(query_), [this](const boost::system::error_code& rec,
+                                                          std::size_t) {
+        if (rec) return;
+        if (reply_ == Reply::kClose) return sock_.close();
+        auto a = query_;
+        a[2] = 0x81;
+        a[3] = 0x80;
+        a[7] = 1;
+        if (reply_ == Reply::kWrongId) a[1] ^= 0xff;
+        const std::uint8_t rr[] = {0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 0x3c, 0, 4, 198, 18, 0, 100};
+        a.insert(a.end(), std::begin(rr), std::end(rr));
+        out_ = {static_cast<std::uint8_t>(a.size() >> 8), static_cast<std::uint8_t>(a.size())};
+        out_.insert(out_.end(), a.begin(), a.end());
+        asio::async_write(sock_, asio::buffer(out_), [](const boost::system::error_code&,
+                                                        std::size_t) {});
+      });
+    });
+  }
+
+  asio::ip::tcp::acceptor acceptor_;
+  asio::ip::tcp::socket sock_;
+  Reply reply_;
+  std::array<std::uint8_t, 2> len_{};
+  std::vector<std::uint8_t> query_, out_;
+};
+
+CheckResult dns_tcp_run(DnsTcpServer::Reply reply, DnsParams p) {
+  asio::io_context io;
+  DnsTcpServer srv(io, reply);
+  p.tcp = true;
+  auto m = make_monitor(io, p);
+  return lb::run_check(io, *m, lb::loopback(srv.port()), 5s);
+}
+
+TEST(DnsMonitor, OverTcp) {
+  auto p = lab_a();
+  p.expect_value = "198.18.0.100";
+  auto r = dns_tcp_run(DnsTcpServer::Reply::kAnswer, p);
+  EXPECT_TRUE(r.ok) << r.summary;
+  EXPECT_EQ(r.summary, "NOERROR 198.18.0.100");
+  r = dns_tcp_run(DnsTcpServer::Reply::kWrongId, p);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.summary, "malformed or mismatched answer");
+  r = dns_tcp_run(DnsTcpServer::Reply::kClose, p);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.summary, "connection closed without an answer");
+  asio::io_context io;
+  p.tcp = true;
+  auto m = make_monitor(io, p);
+  r = lb::run_check(io, *m, lb::loopback(lb::closed_port()), 5s);
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.summary, "connection refused");
 }
 
 }  // namespace

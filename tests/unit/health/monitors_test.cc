@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "healthd/monitors/monitor.h"
 #include "tests/unit/health/loopback.h"
@@ -412,9 +413,24 @@ TEST(ExecMonitor, HostAndPortPlaceholders) {
   ExecParams p;
   p.program = "/bin/echo";
   p.args = {"--target={host}:{port}", "x"};
+  p.append_host = false;  // exec without mon_compatible
   auto r = exec_run(p);
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.summary, "--target=127.0.0.1:8080 x");
+  // mon_compatible: the host comes last whatever the args say.
+  p.append_host = true;
+  r = exec_run(p);
+  EXPECT_EQ(r.summary, "--target=127.0.0.1:8080 x 127.0.0.1");
+}
+
+TEST(ExecMonitor, TargetInTheEnvironment) {
+  ::setenv("TANDEM_CHECK_HOST", "stale", 1);  // the daemon's own is not passed on
+  auto p = sh("echo \"$TANDEM_CHECK_HOST:$TANDEM_CHECK_PORT $#\"");
+  p.append_host = false;
+  auto r = exec_run(p);
+  ::unsetenv("TANDEM_CHECK_HOST");
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.summary, "127.0.0.1:8080 0");
 }
 
 TEST(ExecMonitor, NoShellInterpretation) {

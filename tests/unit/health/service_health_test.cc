@@ -21,7 +21,12 @@ CheckResult bad(std::string s = "connection refused") {
 
 RealServerSpec rs(std::string id, int weight, int rise = 1, int fall = 1,
                   InitialState init = InitialState::kDown) {
-  return RealServerSpec{std::move(id), weight, HealthPolicy{rise, fall, init, 4}, "http GET /"};
+  RealServerSpec s;
+  s.id = std::move(id);
+  s.weight = weight;
+  s.policy = HealthPolicy{rise, fall, init, 4};
+  s.check_signature = "http GET /";
+  return s;
 }
 
 ServiceSpec web(OnFailure on_failure = OnFailure::kRemove) {
@@ -282,6 +287,109 @@ TEST(ServiceHealth, AdoptingAFallbackMeansQuorumWasLost) {
   svc.adopt_director_table({{"sorry", 1}});
   EXPECT_FALSE(svc.has_quorum());
   EXPECT_THAT(svc.take_actions(), IsEmpty());
+}
+
+RealServerSpec two_checks(std::string id, std::string second_sig = "dns A x") {
+  RealServerSpec s;
+  s.id = std::move(id);
+  s.weight = 2;
+  s.monitors = {MonitorSpec{"http", HealthPolicy{1, 1, InitialState::kDown, 4}, "http GET /"},
+                MonitorSpec{"dns", HealthPolicy{1, 2, InitialState::kDown, 4}, second_sig}};
+  return s;
+}
+
+ServiceSpec multi() {
+  ServiceSpec s;
+  s.name = "web";
+  s.servers = {two_checks("a")};
+  return s;
+}
+
+TEST(ServiceHealth, AServerIsUpOnlyWhileEveryMonitorIs) {
+  FakeClock clock;
+  ServiceHealth svc(multi());
+  svc.record("a", "http", ok("HTTP 200"), clock.now());
+  EXPECT_FALSE(svc.server("a")->up());  // dns has not spoken yet
+  EXPECT_THAT(svc.take_actions(), IsEmpty());
+  svc.record("a", "dns", ok("NOERROR"), clock.now());
+  EXPECT_TRUE(svc.server("a")->up());
+  EXPECT_THAT(svc.take_actions(), ElementsAre(add("a", 2)));
+  auto up = svc.take_events();
+  ASSERT_EQ(up.size(), 2u);  // server up, quorum restored
+  EXPECT_EQ(up[0].kind, EventKind::kServerUp);
+  EXPECT_EQ(up[0].summary, "dns: NOERROR");
+
+  // dns has fall 2: one failure is not enough, http's own fall 1 is.
+  svc.record("a", "dns", bad("SERVFAIL (expected NOERROR)"), clock.now());
+  EXPECT_TRUE(svc.server("a")->up());
+  svc.record("a", "http", bad("HTTP 503 (expected 200-299)"), clock.now());
+  EXPECT_FALSE(svc.server("a")->up());
+  auto down = svc.take_events();
+  ASSERT_FALSE(down.empty());
+  EXPECT_EQ(down[0].kind, EventKind::kServerDown);
+  EXPECT_EQ(down[0].summary, "http: HTTP 503 (expected 200-299)");
+  EXPECT_THAT(svc.take_actions(), ElementsAre(del("a")));
+  EXPECT_EQ(svc.server("a")->consecutive_failures(), 1);
+  // http recovering alone does not bring it back while dns is still failing.
+  svc.record("a", "dns", bad("SERVFAIL (expected NOERROR)"), clock.now());
+  svc.record("a", "http", ok("HTTP 200"), clock.now());
+  EXPECT_FALSE(svc.server("a")->up());
+  EXPECT_FALSE(svc.server("a")->check("dns")->health.checked_up());
+  EXPECT_TRUE(svc.server("a")->check("http")->health.checked_up());
+  // Unknown monitors are ignored.
+  svc.record("a", "ping", ok(), clock.now());
+  EXPECT_FALSE(svc.server("a")->up());
+}
+
+TEST(ServiceHealth, ReloadKeepsTheStateOfUnchangedMonitorsOfAServer) {
+  FakeClock clock;
+  ServiceHealth svc(multi());
+  svc.record("a", "http", ok(), clock.now());
+  svc.record("a", "dns", ok(), clock.now());
+  svc.take_actions();
+  svc.take_events();
+
+  auto n = multi();
+  n.servers[0] = two_checks("a", "dns A y");  // dns changed, http did not
+  auto report = svc.reload(n, clock.now());
+  EXPECT_THAT(report.restarted, ElementsAre("a"));
+  EXPECT_TRUE(svc.server("a")->check("http")->health.checked_up());
+  EXPECT_FALSE(svc.server("a")->check("dns")->health.checked_up());
+  EXPECT_FALSE(svc.server("a")->up());
+  EXPECT_THAT(svc.take_actions(), ElementsAre(del("a")));
+  svc.record("a", "dns", ok(), clock.now());  // only the new check has to pass
+  EXPECT_TRUE(svc.server("a")->up());
+
+  // Dropping the failing monitor brings the server up, and says so.
+  svc.record("a", "dns", bad(), clock.now());
+  svc.record("a", "dns", bad(), clock.now());
+  EXPECT_FALSE(svc.server("a")->up());
+  svc.take_events();
+  auto only_http = multi();
+  only_http.servers[0].monitors.pop_back();
+  report = svc.reload(only_http, clock.now());
+  EXPECT_THAT(report.kept, ElementsAre("a"));
+  EXPECT_TRUE(svc.server("a")->up());
+  auto events = svc.take_events();
+  ASSERT_FALSE(events.empty());
+  EXPECT_EQ(events[0].kind, EventKind::kServerUp);
+  EXPECT_EQ(events[0].summary, "reload");
+}
+
+TEST(ServiceHealth, SnapshotRestoresEachMonitor) {
+  FakeClock clock;
+  ServiceHealth before(multi());
+  before.record("a", "http", ok(), clock.now());
+  before.record("a", "dns", bad(), clock.now());
+  auto snap = before.snapshot();
+  ASSERT_EQ(snap.servers.size(), 2u);
+  EXPECT_EQ(snap.servers[1].monitor, "dns");
+  ServiceHealth after(multi());
+  after.restore(snap);
+  EXPECT_TRUE(after.server("a")->check("http")->health.checked_up());
+  EXPECT_EQ(after.server("a")->check("dns")->health.consecutive_failures(), 1);
+  after.record("a", "dns", ok(), clock.now());
+  EXPECT_TRUE(after.server("a")->up());
 }
 
 }  // namespace

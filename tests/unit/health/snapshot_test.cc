@@ -9,8 +9,8 @@ std::vector<ServiceSnapshot> sample() {
   return {
       ServiceSnapshot{"web",
                       true,
-                      {ServerSnapshot{"198.18.1.11:80", "http GET /health", true, 3, 0, false},
-                       ServerSnapshot{"198.18.1.12:80", "http GET /health", false, 0, 7, true}}},
+                      {ServerSnapshot{"198.18.1.11:80", "http-ok", "http GET /health", true, 3, 0, false},
+                       ServerSnapshot{"198.18.1.12:80", "", "http GET /health", false, 0, 7, true}}},
       ServiceSnapshot{"dns", false, {}}};
 }
 

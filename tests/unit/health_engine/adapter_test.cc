@@ -70,9 +70,11 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 TEST(HealthAdapter, OneCheckPerMonitoredServerKeyedByServiceAndName) {
   const auto setup = adapt(load(kBase));
   ASSERT_EQ(setup.checks.size(), 3u);
-  EXPECT_EQ(setup.checks[0].key, "web/rs1");
-  EXPECT_EQ(setup.checks[1].key, "web/rs2");
-  EXPECT_EQ(setup.checks[2].key, "dns/rs1");
+  EXPECT_EQ(setup.checks[0].key, "web/rs1/web");
+  EXPECT_EQ(setup.checks[1].key, "web/rs2/web");
+  EXPECT_EQ(setup.checks[2].key, "dns/rs1/names");
+  EXPECT_EQ(setup.checks[2].monitor, "names");
+  EXPECT_EQ(setup.checks[2].type, "dns");
   EXPECT_EQ(setup.checks[1].target.to_string(), "198.18.1.12:443");
   EXPECT_EQ(setup.checks[2].target.to_string(), "198.18.1.11:53");
   ASSERT_EQ(setup.maintenance.size(), 1u);
@@ -90,9 +92,11 @@ TEST(HealthAdapter, ServiceSpecCarriesPolicyWeightQuorumAndFailureMode) {
   ASSERT_EQ(web.servers.size(), 2u);
   EXPECT_EQ(web.servers[1].id, "rs2");
   EXPECT_EQ(web.servers[1].weight, 5);
-  EXPECT_EQ(web.servers[0].policy.rise, 2);
-  EXPECT_EQ(web.servers[0].policy.fall, 3);
-  EXPECT_EQ(web.servers[0].check_signature, setup.checks[0].signature);
+  ASSERT_EQ(web.servers[0].monitors.size(), 1u);
+  EXPECT_EQ(web.servers[0].monitors[0].name, "web");
+  EXPECT_EQ(web.servers[0].monitors[0].policy.rise, 2);
+  EXPECT_EQ(web.servers[0].monitors[0].policy.fall, 3);
+  EXPECT_EQ(web.servers[0].monitors[0].check_signature, setup.checks[0].signature);
   // A server nothing checks is trusted rather than left down forever.
   ASSERT_EQ(setup.services[2].servers.size(), 1u);
   EXPECT_EQ(setup.services[2].servers[0].policy.initial, InitialState::kUp);
@@ -152,10 +156,68 @@ TEST(HealthAdapter, MonitorDefsFeedTheReloadPlan) {
   const auto a = adapt(load(kBase));
   const auto b = adapt(load(replace(kBase, "query: lab.tandem.test", "query: other.test")));
   const auto plan = plan_reload(monitor_defs(a.checks), monitor_defs(b.checks));
-  EXPECT_EQ(plan.restarted, std::vector<std::string>{"dns/rs1"});
-  EXPECT_EQ(plan.kept, (std::vector<std::string>{"web/rs1", "web/rs2"}));
+  EXPECT_EQ(plan.restarted, std::vector<std::string>{"dns/rs1/names"});
+  EXPECT_EQ(plan.kept, (std::vector<std::string>{"web/rs1/web", "web/rs2/web"}));
   EXPECT_TRUE(plan.added.empty());
   EXPECT_TRUE(plan.removed.empty());
+}
+
+TEST(HealthAdapter, EveryMonitorOfAServerIsACheckOfItsOwn) {
+  const auto setup = adapt(load(replace(
+      kBase, "{ name: rs1, address: 198.18.1.11 }\n      - { name: rs2",
+      "{ name: rs1, address: 198.18.1.11, monitors: [web, {type: tcp, port: 8080, fall: 4}] }"
+      "\n      - { name: rs2")));
+  ASSERT_EQ(setup.checks.size(), 4u);
+  EXPECT_EQ(setup.checks[0].key, "web/rs1/web");
+  EXPECT_EQ(setup.checks[1].key, "web/rs1/tcp");
+  EXPECT_EQ(setup.checks[1].target.to_string(), "198.18.1.11:8080");
+  const auto& rs1 = setup.services[0].servers[0];
+  ASSERT_EQ(rs1.monitors.size(), 2u);
+  EXPECT_EQ(rs1.monitors[1].name, "tcp");
+  EXPECT_EQ(rs1.monitors[1].policy.fall, 4);
+  EXPECT_EQ(rs1.monitors[1].check_signature, setup.checks[1].signature);
+  EXPECT_NE(rs1.monitors[0].check_signature, rs1.monitors[1].check_signature);
+}
+
+TEST(HealthAdapter, DnsAnswerAndTransportOptions) {
+  auto dns_of = [](const EngineSetup& s) { return std::get<DnsParams>(s.checks[2].params); };
+  const auto plain = dns_of(adapt(load(kBase)));
+  EXPECT_FALSE(plain.require_answer);
+  EXPECT_FALSE(plain.tcp);
+  const auto tcp = dns_of(adapt(load(replace(
+      kBase, "expect_rcode: NXDOMAIN", "expect_rcode: NOERROR\n    require_answer: true\n"
+                                       "    transport: tcp"))));
+  EXPECT_TRUE(tcp.require_answer);
+  EXPECT_TRUE(tcp.tcp);
+  // expect_answer implies an answer is required.
+  const auto value = dns_of(adapt(load(replace(
+      kBase, "expect_rcode: NXDOMAIN", "expect_rcode: NOERROR\n    expect_answer: 198.18.0.1"))));
+  EXPECT_TRUE(value.require_answer);
+  EXPECT_EQ(value.expect_value, "198.18.0.1");
+}
+
+TEST(HealthAdapter, ExecMonCompatibleAppendsTheHost) {
+  const char* const exec = R"(
+monitors:
+  plain: { type: exec, path: /usr/lib/mon/check, args: ["-p", "{port}"] }
+  mon: { type: exec, path: /usr/lib/mon/check, args: ["-p", "{port}"], mon_compatible: true }
+services:
+  - name: s
+    protocol: tcp
+    address: 198.18.0.100
+    port: 80
+    real_servers:
+      - { name: a, address: 198.18.1.11, monitors: [plain, mon] }
+)";
+  const auto setup = adapt(load(exec));
+  ASSERT_EQ(setup.checks.size(), 2u);
+  const auto& plain = std::get<ExecParams>(setup.checks[0].params);
+  const auto& mon = std::get<ExecParams>(setup.checks[1].params);
+  EXPECT_EQ(plain.program, "/usr/lib/mon/check");
+  EXPECT_EQ(plain.args, (std::vector<std::string>{"-p", "{port}"}));
+  EXPECT_FALSE(plain.append_host);
+  EXPECT_TRUE(mon.append_host);
+  EXPECT_NE(setup.checks[0].signature, setup.checks[1].signature);
 }
 
 }  // namespace
