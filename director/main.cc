@@ -1,24 +1,25 @@
 // tandem-director: wiring only. The runner owns flags, signals, logging, the
-// control socket and reloads; the data plane (director/core, director/io)
-// attaches here. Until it does, status summarises the configured services.
+// control socket and reloads; director/daemon turns the configuration into
+// shards and runs the packet workers.
+
+#include <memory>
 
 #include "common/runner/runner.h"
+#include "director/daemon/daemon.h"
 
-namespace {
-
-tandem::ipc::Json summary(const tandem::config::Config& cfg) {
-  std::size_t real_servers = 0;
-  for (const auto& s : cfg.services) real_servers += s.real_servers.size();
-  return {{"services", cfg.services.size()},
-          {"real_servers", real_servers},
-          {"interfaces", cfg.interfaces.size()},
-          {"max_connections", cfg.global.max_connections}};
-}
-
-}  // namespace
+// TODO(lead): #include "director/control/control.h" (H2) and
+// "director/sync/attach.h" (H7) once they exist, and call their attach()
+// below with d->shards().
 
 int main(int argc, char** argv) {
   return tandem::runner::run_main("director", argc, argv, [](tandem::runner::Runner& runner) {
-    runner.on_status([&runner] { return summary(*runner.config()); });
+    auto daemon = std::make_shared<tandem::director::daemon::Daemon>(runner);
+    auto* d = daemon.get();
+    runner.own(daemon);
+    runner.on_config([d](const tandem::config::Config& cfg) { d->apply(cfg); });
+    runner.on_status([d] { return d->status(); });
+    runner.on_stop([d] { d->stop(); });
+    // TODO(lead): tandem::director::control::attach(runner, d->shards());
+    // TODO(lead): tandem::director::sync::attach(runner, d->shards());
   });
 }

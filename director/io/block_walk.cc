@@ -101,6 +101,7 @@ bool BlockWalker::next(Frame& frame) {
   frame.vlan_tci = frame.vlan_valid ? static_cast<std::uint16_t>(h.hv1.tp_vlan_tci) : 0;
   frame.checksum_not_ready = (h.tp_status & TP_STATUS_CSUMNOTREADY) != 0;
   frame.pkt_type = sll.sll_pkttype;
+  frame.ifindex = sll.sll_ifindex;
   frame.kernel_time_ns = std::uint64_t{h.tp_sec} * 1'000'000'000U + h.tp_nsec;
 
   ++read_;

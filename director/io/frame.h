@@ -27,6 +27,9 @@ struct Frame {
   // bytes hold only the pseudo-header sum. Seen on veth from local senders.
   bool checksum_not_ready = false;
   std::uint8_t pkt_type = 0;         // PACKET_HOST, PACKET_OTHERHOST, PACKET_BROADCAST, ...
+  // The interface it arrived on: a ring bound to every interface serves
+  // several links, and answers (ARP) must leave where the question came in.
+  int ifindex = 0;
   std::uint64_t kernel_time_ns = 0;  // CLOCK_REALTIME stamp from the kernel
 
   // The handler's answer; every frame starts as kDrop.

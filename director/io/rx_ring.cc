@@ -6,7 +6,13 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstring>
+
+// Linux 6.7 (PACKET_FANOUT_FLAG_IGNORE_OUTGOING); Debian 12's headers predate it.
+#ifndef PACKET_FANOUT_FLAG_IGNORE_OUTGOING
+#define PACKET_FANOUT_FLAG_IGNORE_OUTGOING 0x4000
+#endif
 
 namespace tandem::director::io {
 namespace {
@@ -31,10 +37,14 @@ std::optional<Error> add_membership(int fd, int ifindex, unsigned short type, co
 }  // namespace
 
 Expected<std::unique_ptr<RxRing>> RxRing::open(const RxConfig& c) {
-  const std::string label = interface_label(c.interface);
+  const std::string label = c.any_interface ? std::string("every interface") : interface_label(c.interface);
   auto geometry = plan_rx_ring(c.ring, page_size());
   if (!geometry) return Error{"rx ring on " + label + ": " + geometry.error().message};
-  auto index = resolve_interface(c.interface);
+  if (c.any_interface && (c.promiscuous || !c.unicast_macs.empty() || !c.multicast_macs.empty()))
+    return Error{"rx ring on every interface: memberships need one interface"};
+  if (c.fanout == FanoutMode::kCbpf && c.fanout_program.empty())
+    return Error{"rx ring on " + label + ": PACKET_FANOUT_CBPF needs a program"};
+  auto index = c.any_interface ? Expected<int>(0) : resolve_interface(c.interface);
   if (!index) return index.error();
 
   std::unique_ptr<RxRing> ring(new RxRing());
@@ -107,13 +117,35 @@ Expected<std::unique_ptr<RxRing>> RxRing::open(const RxConfig& c) {
   }
   // Fanout joins last: the kernel only lets a bound socket join a group.
   if (c.fanout != FanoutMode::kNone) {
-    int type = c.fanout == FanoutMode::kHash ? PACKET_FANOUT_HASH : PACKET_FANOUT_CPU;
+    int type = c.fanout == FanoutMode::kHash  ? PACKET_FANOUT_HASH
+               : c.fanout == FanoutMode::kCpu ? PACKET_FANOUT_CPU
+                                              : PACKET_FANOUT_CBPF;
     if (c.fanout == FanoutMode::kHash && c.fanout_defrag) type |= PACKET_FANOUT_FLAG_DEFRAG;
-    const int arg = c.fanout_group | (type << 16);
-    if (auto e =
-            set_option(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg),
-                       "PACKET_FANOUT group " + std::to_string(c.fanout_group) + " on " + label))
-      return *e;
+    // A fanout group delivers through its own hook, which ignores the
+    // socket's PACKET_IGNORE_OUTGOING: without the group flag every worker
+    // would receive (and forward again) what the workers transmit.
+    if (c.ignore_outgoing) type |= PACKET_FANOUT_FLAG_IGNORE_OUTGOING;
+    int arg = c.fanout_group | (type << 16);
+    if (::setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg)) != 0) {
+      // Kernels before 6.7 refuse the flag (EINVAL); without it a group
+      // has no way to skip outgoing frames, and handlers must drop
+      // PACKET_OUTGOING themselves.
+      if (errno == EINVAL && (type & PACKET_FANOUT_FLAG_IGNORE_OUTGOING) != 0)
+        arg = c.fanout_group | ((type & ~PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+      if (auto e = set_option(
+              fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof(arg),
+              "PACKET_FANOUT group " + std::to_string(c.fanout_group) + " on " + label))
+        return *e;
+    }
+    if (c.fanout == FanoutMode::kCbpf) {
+      // The program belongs to the group; every member sets the same one,
+      // so whichever joined first the group steers by it.
+      sock_fprog prog{static_cast<unsigned short>(c.fanout_program.size()),
+                      const_cast<sock_filter*>(c.fanout_program.data())};
+      if (auto e = set_option(fd, SOL_PACKET, PACKET_FANOUT_DATA, &prog, sizeof(prog),
+                              "PACKET_FANOUT_DATA on " + label))
+        return *e;
+    }
   }
   return ring;
 }

@@ -20,10 +20,15 @@ enum class FanoutMode : std::uint8_t {
   kNone,
   kHash,  // by flow hash: one flow always lands on the same worker
   kCpu,   // by the CPU that received the packet (pairs with RSS/RPS)
+  kCbpf,  // by a classic BPF program returning the worker index (fanout_program)
 };
 
 struct RxConfig {
   InterfaceRef interface;
+  // Bind to every interface of the namespace (ifindex 0) instead: one ring
+  // then sees both sides of a NAT flow. Memberships need an interface and
+  // are refused with it.
+  bool any_interface = false;
   RxRingConfig ring;
   bool promiscuous = false;
   // Extra destination MACs the NIC must accept (e.g. the VRRP virtual MAC)
@@ -39,6 +44,9 @@ struct RxConfig {
   // Reassemble fragments before hashing so all fragments of a datagram reach
   // the same worker (only with kHash).
   bool fanout_defrag = true;
+  // kCbpf: the program the kernel runs per frame; its return value modulo
+  // the group size picks the socket.
+  std::vector<sock_filter> fanout_program;
 };
 
 struct KernelRxStats {

@@ -48,6 +48,11 @@ void Worker::stop() {
   [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof(one));
 }
 
+void Worker::wake() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(wake_.get(), &one, sizeof(one));
+}
+
 void Worker::run(BatchHandler& handler) {
   while (!stopping_.load(std::memory_order_relaxed)) poll_once(handler, config_.poll_timeout_ms);
   refresh_kernel_stats();

@@ -51,6 +51,9 @@ class Worker {
   std::size_t poll_once(BatchHandler& handler, int timeout_ms);
   // Safe from any thread or a signal handler.
   void stop();
+  // Makes a poll_once() that is waiting return at once (control work queued
+  // for this worker's thread). Safe from any thread.
+  void wake();
 
   IoStats stats() const;
   const RxRing& rx() const { return *rx_; }

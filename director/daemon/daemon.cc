@@ -1,0 +1,245 @@
+#include "director/daemon/daemon.h"
+
+#include <sched.h>
+
+#include <cstdlib>
+
+#include "common/log/log.h"
+#include "director/daemon/convert.h"
+#include "director/daemon/vip_guard.h"
+
+namespace tandem::director::daemon {
+
+std::size_t worker_count() {
+  if (const char* e = std::getenv("TANDEM_DIRECTOR_WORKERS")) {
+    const long n = std::strtol(e, nullptr, 10);
+    if (n >= 1 && n <= 64) return static_cast<std::size_t>(n);
+  }
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::size_t cpus = 1;
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0) cpus = static_cast<std::size_t>(CPU_COUNT(&set));
+  return std::clamp<std::size_t>(cpus, 1, 4);
+}
+
+namespace {
+
+std::string device_of(const config::Config& cfg, const std::string& node,
+                      const config::Interface& i) {
+  for (const auto& n : cfg.nodes) {
+    if (n.name != node) continue;
+    if (auto it = n.devices.find(i.name); it != n.devices.end()) return it->second;
+  }
+  return i.device.empty() ? i.name : i.device;
+}
+
+std::vector<std::uint32_t> vrrp_vips(const config::Config& cfg) {
+  std::vector<std::uint32_t> out;
+  for (const auto& inst : cfg.vrrp.instances)
+    for (const auto& p : inst.virtual_addresses) out.push_back(p.address.value);
+  return out;
+}
+
+}  // namespace
+
+Daemon::Daemon(runner::Runner& runner) : runner_(runner), dp_(runner.io()), timer_(runner.io()) {}
+
+Daemon::~Daemon() {
+  stop();
+}
+
+void Daemon::start_dataplane(const config::Config& cfg) {
+  DataplaneConfig dc;
+  std::vector<LinkInfo> infos;
+  for (const auto& i : cfg.interfaces) {
+    std::string err;
+    const std::string dev = device_of(cfg, runner_.options().node, i);
+    auto li = read_link(dev, err);
+    if (!li) {
+      log::error("director: " + err + "; that link is not used");
+      continue;
+    }
+    dc.links.push_back(li->link);
+    infos.push_back(*li);
+  }
+  dc.workers = worker_count();
+  dc.director = to_core(cfg.global, dc.workers);
+  std::vector<std::uint32_t> masks;
+  for (const auto& s : cfg.services) {
+    dc.steering.vips.push_back(s.address);
+    dc.filter.vips.push_back(s.address);
+    if (s.persistence.enabled) masks.push_back(to_core(s).persistence_mask);
+  }
+  dc.steering.mask = widest_mask(masks);
+  for (const auto& l : dc.links) dc.filter.macs.push_back(l.mac);
+  for (const auto& inst : cfg.vrrp.instances) {
+    net::Mac vmac;
+    vmac.bytes = {0x00, 0x00, 0x5e, 0x00, 0x01, static_cast<std::uint8_t>(inst.vrid)};
+    dc.filter.macs.push_back(vmac);
+  }
+  if (auto err = dp_.start(dc)) {
+    log::error("director: data plane not started: " + *err);
+    return;
+  }
+  log::info("director: forwarding with " + std::to_string(dp_.size()) + " worker(s) on " +
+            std::to_string(dc.links.size()) + " link(s)");
+  neighbours_ = std::make_unique<Neighbours>(infos);
+  schedule_refresh();
+  if (auto err = install_guard(cfg)) {
+    guard_error_ = *err;
+    log::error("director: nftables guard not installed: " + *err);
+  } else {
+    guard_installed_ = true;
+  }
+}
+
+void Daemon::schedule_refresh() {
+  timer_.expires_after(std::chrono::milliseconds(250));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || stopped_ || !neighbours_) return;
+    if (neighbours_->refresh(std::chrono::steady_clock::now())) {
+      auto table = neighbours_->table();
+      dp_.each([table](Forwarder& f) { f.set_neighbours(table); });
+    }
+    schedule_refresh();
+  });
+}
+
+void Daemon::apply(const config::Config& cfg) {
+  const bool first = !applied_.has_value();
+  if (first) start_dataplane(cfg);
+  auto before = applied_ ? std::make_shared<const config::Config>(*applied_) : nullptr;
+  auto after = std::make_shared<const config::Config>(cfg);
+  auto report = std::make_shared<ReconcileReport>();
+  dp_.apply(
+      [before, after, report](Director& shard, std::size_t index) {
+        auto r = reconcile(shard, before.get(), *after);
+        if (index == 0) *report = std::move(r);
+      },
+      [this, report] {
+        last_reconcile_error_.clear();
+        for (const auto& e : report->errors) {
+          log::error("director: " + e);
+          last_reconcile_error_ = e;
+        }
+        log::info("director: services +" + std::to_string(report->services_added) + " ~" +
+                  std::to_string(report->services_edited) + " -" +
+                  std::to_string(report->services_deleted) + ", servers +" +
+                  std::to_string(report->servers_added) + " ~" +
+                  std::to_string(report->servers_edited) + " -" +
+                  std::to_string(report->servers_deleted));
+      });
+
+  // VIP sets: we answer ARP only for VIPs no vrrp instance carries (vrrpd's
+  // macvlan answers for those with the virtual MAC).
+  const auto carried = vrrp_vips(cfg);
+  std::unordered_set<std::uint32_t> all, arp;
+  vips_.clear();
+  std::vector<std::uint32_t> masks;
+  SteeringSpec steering;
+  for (const auto& s : cfg.services) {
+    all.insert(s.address.value);
+    vips_.insert(s.address.value);
+    steering.vips.push_back(s.address);
+    if (s.persistence.enabled) masks.push_back(to_core(s).persistence_mask);
+    if (std::find(carried.begin(), carried.end(), s.address.value) == carried.end())
+      arp.insert(s.address.value);
+  }
+  steering.mask = widest_mask(masks);
+  dp_.each([all, arp](Forwarder& f) { f.set_vips(all, arp); });
+  if (!first) {
+    if (auto err = dp_.set_steering(steering)) log::error("director: " + *err);
+    if (dp_.running()) {
+      if (auto err = install_guard(cfg)) {
+        guard_error_ = *err;
+        log::error("director: nftables guard not updated: " + *err);
+      }
+    }
+  }
+  if (neighbours_) {
+    std::vector<net::Ipv4> targets;
+    for (const auto& s : cfg.services) {
+      for (const auto& r : s.real_servers) targets.push_back(r.address);
+      if (s.fallback) targets.push_back(s.fallback->address);
+    }
+    neighbours_->set_targets(targets);
+  }
+  uses_vrrp_ = !cfg.vrrp.instances.empty();
+  if (uses_vrrp_ && !vrrp_) {
+    const std::string dir = runner_.socket_path().substr(0, runner_.socket_path().rfind('/'));
+    ipc::ClientOptions opts;
+    opts.topics = {"vrrp.state"};
+    vrrp_ = std::make_unique<ipc::ControlClient>(runner_.io(), dir + "/vrrpd.sock", opts);
+    vrrp_->on_event([this](const ipc::Event& e) { on_vrrp(e.data); });
+    vrrp_->on_state([this](bool connected, const std::string&) {
+      if (!connected || !vrrp_) return;
+      vrrp_->request("vrrp", ipc::Json::object(), [this](const ipc::Response& r) {
+        if (!r.ok) return;
+        const ipc::Json& list = r.result.contains("instances") ? r.result["instances"] : r.result;
+        if (!list.is_array()) return;
+        for (const auto& inst : list) on_vrrp(inst);
+      });
+    });
+    vrrp_->start();
+  }
+  applied_ = cfg;
+  update_active();
+}
+
+void Daemon::on_vrrp(const ipc::Json& inst) {
+  if (!inst.is_object()) return;
+  const std::string name = inst.value("instance", inst.value("name", std::string()));
+  const std::string state = inst.value("state", std::string());
+  if (name.empty()) return;
+  bool ours = false;
+  if (const auto it = inst.find("vips"); it != inst.end() && it->is_array()) {
+    for (const auto& v : *it) {
+      if (!v.is_string()) continue;
+      const auto p = net::Ipv4Prefix::parse(v.get<std::string>());
+      if (p && vips_.contains(p->address.value)) ours = true;
+    }
+  }
+  if (!ours) return;
+  vrrp_master_[name] = state == "master";
+  update_active();
+}
+
+void Daemon::update_active() {
+  bool active = !uses_vrrp_;
+  for (const auto& [name, master] : vrrp_master_) active = active || master;
+  if (dp_.active().exchange(active) != active)
+    log::info(std::string("director: ") + (active ? "active" : "standby"));
+}
+
+void Daemon::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  timer_.cancel();
+  if (vrrp_) vrrp_->stop();
+  dp_.stop();
+  if (guard_installed_) {
+    if (auto err = remove_guard()) log::error("director: removing nftables guard: " + *err);
+    guard_installed_ = false;
+  }
+}
+
+ipc::Json Daemon::status() const {
+  ipc::Json j = dp_.status();
+  const auto* cfg = runner_.config();
+  if (cfg) {
+    std::size_t reals = 0;
+    for (const auto& s : cfg->services) reals += s.real_servers.size();
+    j["services"] = cfg->services.size();
+    j["real_servers"] = reals;
+    j["interfaces"] = cfg->interfaces.size();
+    j["max_connections"] = cfg->global.max_connections;
+  }
+  j["nftables_guard"] = guard_installed_;
+  if (!guard_error_.empty()) j["nftables_error"] = guard_error_;
+  j["neighbours_unresolved"] = neighbours_ ? neighbours_->unresolved() : 0;
+  j["vrrp"] = uses_vrrp_;
+  if (!last_reconcile_error_.empty()) j["last_error"] = last_reconcile_error_;
+  return j;
+}
+
+}  // namespace tandem::director::daemon

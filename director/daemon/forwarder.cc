@@ -1,0 +1,248 @@
+#include "director/daemon/forwarder.h"
+
+#include <linux/if_packet.h>
+
+#include "common/net/arp.h"
+#include "common/net/checksum.h"
+#include "director/packet/dr.h"
+#include "director/packet/icmp_error.h"
+#include "director/packet/nat.h"
+#include "director/packet/tun.h"
+
+namespace tandem::director::daemon {
+namespace {
+
+constexpr std::size_t kSlot = 640;  // >= kIcmpErrorMaxFrame and kArpFrameLen
+static_assert(kSlot >= kIcmpErrorMaxFrame && kSlot >= net::kArpFrameLen);
+constexpr std::size_t kMaxBatch = 1024;  // Worker's largest batch
+constexpr std::size_t kMaxClients = 1 << 16;
+constexpr Duration kTickEvery = std::chrono::milliseconds(500);
+
+}  // namespace
+
+void complete_l4_checksum(std::span<std::uint8_t> frame, const net::ParsedFrame& v) noexcept {
+  if (v.l3 != net::L3Kind::kIpv4 || v.ip.more_fragments) return;
+  const std::uint32_t end = v.ip.offset + v.ip.total_len;
+  if (end > frame.size() || v.l4.offset >= end) return;
+  std::size_t field = 0;
+  if (v.ip.protocol == net::kProtoTcp)
+    field = v.l4.offset + 16;
+  else if (v.ip.protocol == net::kProtoUdp)
+    field = v.l4.offset + 6;
+  else
+    return;
+  if (field + 2 > end) return;
+  net::ChecksumAccumulator acc;
+  acc.add(frame.subspan(v.l4.offset, end - v.l4.offset));
+  std::uint16_t c = acc.finish();
+  if (c == 0 && v.ip.protocol == net::kProtoUdp) c = 0xFFFF;  // 0 means "none" in UDP
+  frame[field] = static_cast<std::uint8_t>(c >> 8);
+  frame[field + 1] = static_cast<std::uint8_t>(c & 0xFF);
+}
+
+Forwarder::Forwarder(const DirectorConfig& cfg, std::vector<Link> links,
+                     const std::atomic<bool>& active, const Clock& clock)
+    : shard_(cfg), links_(std::move(links)), active_(active), clock_(clock),
+      scratch_(kMaxBatch * kSlot) {}
+
+int Forwarder::link_of(int ifindex) const {
+  for (std::size_t i = 0; i < links_.size(); ++i)
+    if (links_[i].ifindex == ifindex) return static_cast<int>(i);
+  return -1;
+}
+
+void Forwarder::post(std::function<void(Forwarder&)> fn) {
+  std::lock_guard lock(mu_);
+  posted_.push_back(std::move(fn));
+  has_posted_.store(true, std::memory_order_release);
+}
+
+void Forwarder::run_posted() noexcept {
+  if (!has_posted_.load(std::memory_order_acquire)) return;
+  std::vector<std::function<void(Forwarder&)>> work;
+  {
+    std::lock_guard lock(mu_);
+    work.swap(posted_);
+    has_posted_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& fn : work) fn(*this);
+}
+
+void Forwarder::tick() noexcept {
+  const TimePoint now = clock_.now();
+  last_tick_ = now;
+  shard_.tick(now);
+  ShardSnapshot s{shard_.counters(), shard_.table_stats()};
+  std::lock_guard lock(snap_mu_);
+  snap_ = s;
+}
+
+ShardSnapshot Forwarder::snapshot() const {
+  std::lock_guard lock(snap_mu_);
+  return snap_;
+}
+
+void Forwarder::on_idle() noexcept {
+  run_posted();
+  tick();
+}
+
+void Forwarder::handle(std::span<io::Frame> frames) noexcept {
+  run_posted();
+  const TimePoint now = clock_.now();
+  for (std::size_t i = 0; i < frames.size(); ++i)
+    forward_one(frames[i], scratch_.data() + (i % kMaxBatch) * kSlot, now);
+  if (now - last_tick_ >= kTickEvery) tick();
+}
+
+void Forwarder::answer_error(io::Frame& f, const net::ParsedFrame& v, int in_link,
+                             std::uint8_t* scratch, bool ttl, std::uint16_t mtu) noexcept {
+  if (in_link < 0) return;
+  const Link& l = links_[static_cast<std::size_t>(in_link)];
+  const IcmpErrorParams p{l.address, l.mac, ip_id_++};
+  const std::span<std::uint8_t> out(scratch, kSlot);
+  const std::size_t n = ttl ? build_time_exceeded(out, f.data, v, p)
+                            : build_frag_needed(out, f.data, v, mtu, p);
+  if (n == 0) return;
+  counters_.icmp_sent.add(1);
+  f.transmit(static_cast<std::uint16_t>(in_link), {scratch, n});
+}
+
+void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) noexcept {
+  f.drop();
+  // Our own (or the host's) transmissions, should a tap deliver them.
+  if (f.pkt_type == PACKET_OUTGOING) {
+    count(FwdDrop::no_link);
+    return;
+  }
+  if (f.data.size() < f.wire_length) {
+    count(FwdDrop::truncated);
+    return;
+  }
+  net::ParsedFrame v;
+  const auto bad = net::parse_frame(f.data, net::ParseOptions{}, v);
+  if (bad != net::DropReason::kNone) {
+    counters_.parse[static_cast<std::size_t>(bad)].add(1);
+    return;
+  }
+  const int in_link = link_of(f.ifindex);
+  // A ring bound to every interface also sees stacked devices (vrrpd's
+  // macvlan repeats what its parent link received): only our links count.
+  if (in_link < 0) {
+    count(FwdDrop::no_link);
+    return;
+  }
+  if (v.l3 == net::L3Kind::kArp) {
+    if (v.arp.op != net::kArpOpRequest || in_link < 0 || !active_.load(std::memory_order_relaxed) ||
+        !arp_vips_.contains(v.arp.target_ip.value)) {
+      count(FwdDrop::arp_ignored);
+      return;
+    }
+    const Link& l = links_[static_cast<std::size_t>(in_link)];
+    const std::size_t n =
+        net::build_arp_reply(std::span<std::uint8_t>(scratch, kSlot), v, v.arp.target_ip, l.mac);
+    if (n == 0) {
+      count(FwdDrop::arp_ignored);
+      return;
+    }
+    counters_.arp_replies.add(1);
+    f.transmit(static_cast<std::uint16_t>(in_link), {scratch, n});
+    return;
+  }
+  if (v.ip.protocol != net::kProtoTcp && v.ip.protocol != net::kProtoUdp) {
+    count(FwdDrop::not_ipv4_l4);
+    return;
+  }
+  const bool inbound = vips_.contains(v.ip.dst.value);
+  // Only the active director forwards VIP traffic; NAT replies reaching a
+  // backup (stale neighbour caches) are still translated so they are not lost.
+  if (inbound && !active_.load(std::memory_order_relaxed)) {
+    count(FwdDrop::no_service);
+    return;
+  }
+  PacketMeta m;
+  m.protocol = v.ip.protocol == net::kProtoTcp ? Protocol::tcp : Protocol::udp;
+  m.direction = inbound ? Direction::in : Direction::out;
+  m.src = v.ip.src;
+  m.sport = v.l4.sport;
+  m.dst = v.ip.dst;
+  m.dport = v.l4.dport;
+  m.tcp_flags = v.l4.tcp_flags;
+  m.length = v.ip.total_len;
+  const Decision d = shard_.on_packet(m, now);
+  if (d.verdict == Verdict::pass) {
+    count(inbound ? FwdDrop::no_service : FwdDrop::no_connection);
+    return;
+  }
+  if (d.verdict == Verdict::drop) {
+    count(FwdDrop::core_drop);
+    return;
+  }
+  // The bytes leave without the offload the sender counted on.
+  if (f.checksum_not_ready) {
+    complete_l4_checksum(f.data, v);
+    counters_.checksum_completed.add(1);
+  }
+  NextHop hop;
+  if (inbound) {
+    const auto it = neighbours_.find(d.real_addr.value);
+    if (it == neighbours_.end()) {
+      count(FwdDrop::no_neighbour);
+      return;
+    }
+    hop = it->second;
+    if (d.method == Forwarding::nat && in_link >= 0) {
+      if (clients_.size() >= kMaxClients) clients_.clear();
+      clients_[v.ip.src.value] = NextHop{v.eth.src, static_cast<std::uint16_t>(in_link)};
+    }
+  } else {
+    const auto it = clients_.find(v.ip.dst.value);
+    if (it == clients_.end()) {
+      count(FwdDrop::no_neighbour);
+      return;
+    }
+    hop = it->second;
+  }
+  if (hop.link >= links_.size()) {
+    count(FwdDrop::no_link);
+    return;
+  }
+  const Link& out = links_[hop.link];
+  const Egress eg{out.mac, hop.mac, out.mtu};
+  Rewrite r;
+  std::span<const std::uint8_t> base = f.data;
+  if (!inbound) {
+    r = nat_outbound(f.data, v, net::Endpoint{d.vip, d.vport}, eg);
+  } else if (d.method == Forwarding::dr) {
+    r = dr_forward(f.data, v, eg);
+  } else if (d.method == Forwarding::nat) {
+    r = nat_inbound(f.data, v, net::Endpoint{d.real_addr, d.real_port}, eg);
+  } else {
+    const auto buf = f.with_headroom();
+    r = tun_encapsulate(buf, f.headroom, v, TunParams{out.address, d.real_addr, 64, ip_id_++}, eg);
+    base = buf;
+  }
+  switch (r.verdict) {
+    case RewriteVerdict::kForward:
+      (inbound ? counters_.forwarded_in : counters_.forwarded_out).add(1);
+      f.transmit(hop.link, base.subspan(r.offset, r.length));
+      return;
+    case RewriteVerdict::kTtlExceeded:
+      count(FwdDrop::ttl_exceeded);
+      answer_error(f, v, in_link, scratch, true, 0);
+      return;
+    case RewriteVerdict::kFragmentationNeeded:
+      count(FwdDrop::too_big);
+      answer_error(f, v, in_link, scratch, false, r.next_hop_mtu);
+      return;
+    case RewriteVerdict::kTooBig:
+      count(FwdDrop::too_big);
+      return;
+    case RewriteVerdict::kNoRoom:
+    case RewriteVerdict::kNotApplicable:
+      count(FwdDrop::rewrite_failed);
+      return;
+  }
+}
+
+}  // namespace tandem::director::daemon

@@ -1,0 +1,129 @@
+#pragma once
+// One packet worker's handler: parse, ask its Director shard, rewrite,
+// transmit. It owns the shard; the control path reaches it only through
+// post(), whose closures run on the worker's thread between batches.
+// Nothing here allocates per packet or throws; every frame that is not
+// forwarded is counted under one reason.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "common/net/address.h"
+#include "common/net/packet.h"
+#include "common/util/clock.h"
+#include "director/core/director.h"
+#include "director/io/counters.h"
+#include "director/io/worker.h"
+
+namespace tandem::director::daemon {
+
+// A link the director sends on; its index is the worker's TX port index.
+struct Link {
+  int ifindex = 0;
+  std::string device;
+  net::Mac mac;
+  net::Ipv4 address;  // source of ICMP errors and of TUN's outer header
+  std::uint16_t mtu = 1500;
+};
+
+struct NextHop {
+  net::Mac mac;
+  std::uint16_t link = 0;
+};
+
+// Why a frame was not forwarded (besides net::DropReason parse failures).
+enum class FwdDrop : std::uint8_t {
+  truncated,       // captured fewer bytes than were on the wire
+  not_ipv4_l4,     // ICMP or another protocol we do not forward
+  no_service,      // not for a virtual service (the kernel handles it)
+  no_connection,   // not a NAT reply we know
+  core_drop,       // the core refused (no server, table full, not SYN, ...)
+  no_neighbour,    // next hop's MAC unknown yet
+  no_link,         // arrived on / must leave by an interface we do not send on
+  ttl_exceeded,    // answered with ICMP time exceeded
+  too_big,         // answered with frag needed, or dropped (no DF)
+  rewrite_failed,  // no headroom or not applicable
+  arp_ignored,     // ARP not for an active VIP of ours
+  kCount
+};
+
+struct ForwardCounters {
+  io::Counter forwarded_in, forwarded_out, arp_replies, icmp_sent, checksum_completed;
+  std::array<io::Counter, static_cast<std::size_t>(net::DropReason::kCount)> parse;
+  std::array<io::Counter, static_cast<std::size_t>(FwdDrop::kCount)> drops;
+};
+
+// The worker's shard state as the control thread may read it.
+struct ShardSnapshot {
+  DirectorCounters counters;
+  TableStats table;
+};
+
+class Forwarder final : public io::BatchHandler {
+ public:
+  Forwarder(const DirectorConfig& cfg, std::vector<Link> links, const std::atomic<bool>& active,
+            const Clock& clock);
+
+  void handle(std::span<io::Frame> frames) noexcept override;
+  void on_idle() noexcept override;
+
+  // Queues fn for this worker's thread (run before its next batch or on
+  // idle). Returns false when closed.
+  void post(std::function<void(Forwarder&)> fn);
+  // Runs what post() queued. Called by the worker loop; public for tests.
+  void run_posted() noexcept;
+  // Expiry and rate estimation; also refreshes the snapshot.
+  void tick() noexcept;
+
+  Director& shard() { return shard_; }
+  // Worker-thread setters (call them from posted closures).
+  void set_neighbours(std::unordered_map<std::uint32_t, NextHop> n) { neighbours_ = std::move(n); }
+  void set_vips(std::unordered_set<std::uint32_t> all, std::unordered_set<std::uint32_t> arp) {
+    vips_ = std::move(all);
+    arp_vips_ = std::move(arp);
+  }
+
+  const ForwardCounters& counters() const { return counters_; }
+  ShardSnapshot snapshot() const;
+
+ private:
+  void forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) noexcept;
+  void count(FwdDrop d) { counters_.drops[static_cast<std::size_t>(d)].add(1); }
+  int link_of(int ifindex) const;
+  void answer_error(io::Frame& f, const net::ParsedFrame& v, int in_link, std::uint8_t* scratch,
+                    bool ttl, std::uint16_t mtu) noexcept;
+
+  Director shard_;
+  std::vector<Link> links_;
+  const std::atomic<bool>& active_;
+  const Clock& clock_;
+  std::unordered_map<std::uint32_t, NextHop> neighbours_;
+  // NAT replies leave towards the MAC the client's packets came from: the
+  // client itself or its router. Learned per shard, bounded.
+  std::unordered_map<std::uint32_t, NextHop> clients_;
+  std::unordered_set<std::uint32_t> vips_;
+  std::unordered_set<std::uint32_t> arp_vips_;
+  std::vector<std::uint8_t> scratch_;  // one slot per frame of a batch
+  std::uint16_t ip_id_ = 0;
+  TimePoint last_tick_{};
+  ForwardCounters counters_;
+
+  std::mutex mu_;  // guards posted_ and snap_
+  std::vector<std::function<void(Forwarder&)>> posted_;
+  std::atomic<bool> has_posted_{false};
+  mutable std::mutex snap_mu_;
+  ShardSnapshot snap_;
+};
+
+// Completes a TCP/UDP checksum the sender left to offload (the field holds
+// the pseudo-header sum): sums the segment as it is and stores the result.
+void complete_l4_checksum(std::span<std::uint8_t> frame, const net::ParsedFrame& v) noexcept;
+
+}  // namespace tandem::director::daemon
