@@ -1,4 +1,5 @@
-// tandem-alertd: wiring only. Events arrive as the `event` control command;
+// tandem-alertd: wiring only. Events arrive as the `event` control command
+// and from the daemons alertd subscribes to (alerts/engine/feeds.h);
 // alerts/engine turns them into durable, retried deliveries.
 
 #include <curl/curl.h>
@@ -6,6 +7,7 @@
 #include <memory>
 
 #include "alerts/engine/engine.h"
+#include "alerts/engine/feeds.h"
 #include "common/runner/runner.h"
 
 int main(int argc, char** argv) {
@@ -19,13 +21,22 @@ int main(int argc, char** argv) {
           runner.publish(topic, data);
         });
     runner.on_config([engine](const tandem::config::Config& cfg) { engine->apply(cfg); });
-    runner.on_status([engine] { return engine->status(); });
+    auto feeds =
+        std::make_shared<tandem::alerts::Feeds>(runner.io(), runner.options().run_dir, engine);
+    runner.own(feeds);
+    runner.on_stop([feeds] { feeds->stop(); });
+    runner.on_status([engine, feeds] {
+      tandem::ipc::Json s = engine->status();
+      s["feeds"] = feeds->status();
+      return s;
+    });
     runner.add_command("event",
                        [engine](const tandem::ipc::Json& a) { return engine->event_command(a); });
     runner.add_command("alerts",
                        [engine](const tandem::ipc::Json&) { return engine->alerts_command(); });
     runner.add_command("alert-test",
                        [engine](const tandem::ipc::Json& a) { return engine->test_command(a); });
+    feeds->start();
   });
   curl_global_cleanup();
   return rc;

@@ -94,7 +94,9 @@ bool AlertEngine::open_spool() {
   // honestly; every later event tries again.
   auto store = std::make_unique<DirStore>(cfg_->spool_dir);
   if (!store->open()) {
-    log::error("alerts: cannot open spool_dir " + cfg_->spool_dir + ": " + std::strerror(errno));
+    log::error("alerts: cannot open spool_dir " + cfg_->spool_dir + ": " +
+               (errno == EWOULDBLOCK ? std::string("in use by another tandem-alertd")
+                                     : std::string(std::strerror(errno))));
     return false;
   }
   store_ = std::move(store);
@@ -252,6 +254,14 @@ ipc::Reply AlertEngine::event_command(const ipc::Json& args) {
   }
   ev.kind = *k;
   ev.severity = *s;
+  return submit(std::move(ev));
+}
+
+ipc::Reply AlertEngine::submit(Event ev) {
+  // Subscribed events arrive uncapped; cap them like the command's.
+  for (std::string* s : {&ev.service, &ev.server, &ev.summary, &ev.detail}) {
+    if (s->size() > kTextMax) s->resize(kTextMax);
+  }
   ev.time = mono_now();
   ev.wall_time = std::time(nullptr);
   if (!policy_) return ipc::Reply::failure("event: not configured yet");

@@ -34,6 +34,10 @@ class AlertEngine {
   void apply(const config::Config& cfg);
 
   ipc::Reply event_command(const ipc::Json& args);
+  // The one path every event takes (the `event` command and the daemons
+  // alertd subscribes to): policy, then the spool; ok only once every
+  // resulting job is on disk. Stamps the receipt time itself.
+  ipc::Reply submit(Event ev);
   ipc::Reply alerts_command() const;
   ipc::Reply test_command(const ipc::Json& args);
   ipc::Json status() const;

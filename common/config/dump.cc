@@ -316,6 +316,7 @@ void dump_alerts(Out& o, const Alerts& a) {
           o.str("user", s.mail.user);
           o.str("password_file", s.mail.password_file);
         }
+        if (!s.mail.ca_file.empty()) o.str("ca_file", s.mail.ca_file);
         o.str("from", s.mail.from);
         o.strs("to", s.mail.to);
         o.dur("timeout", s.mail.timeout);

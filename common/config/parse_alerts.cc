@@ -28,6 +28,7 @@ void parse_mail(const Map& m, MailSender& mail) {
   m.read("starttls", mail.starttls);
   m.read("user", mail.user);
   m.read_path("password_file", mail.password_file);
+  m.read_path("ca_file", mail.ca_file);
   if (m.has("user") != m.has("password_file")) {
     m.get(m.has("user") ? "user" : "password_file")
         ->error("`user` and `password_file` go together");
@@ -97,7 +98,8 @@ void parse_sender(const Value::Entry& e, Config& cfg) {
   const SenderType type = peeked.value_or(SenderType::mail);
   std::vector<std::string_view> keys = {"type", "timeout"};
   if (!known || type == SenderType::mail) {
-    keys.insert(keys.end(), {"server", "port", "starttls", "user", "password_file", "from", "to"});
+    keys.insert(keys.end(),
+                {"server", "port", "starttls", "user", "password_file", "ca_file", "from", "to"});
   }
   if (!known || type == SenderType::page) keys.insert(keys.end(), {"url", "headers"});
   if (!known || type == SenderType::exec) keys.insert(keys.end(), {"path", "args"});

@@ -352,6 +352,7 @@ struct MailSender {
   bool starttls = true;
   std::string user;
   std::string password_file;
+  std::string ca_file;  // PEM CAs for the server certificate; empty = system store
   std::string from;
   std::vector<std::string> to;
   Duration timeout = 30s;

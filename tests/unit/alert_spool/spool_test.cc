@@ -1,16 +1,15 @@
 #include "alerts/spool/spool.h"
 
 #include <gtest/gtest.h>
-
-#include <cerrno>
-#include <memory>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 namespace tandem::alerts {
