@@ -1,5 +1,7 @@
 #include "healthd/engine/adapter.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "common/config/names.h"
@@ -168,6 +170,62 @@ EngineSetup adapt(const config::Config& cfg) {
       spec.servers.push_back(std::move(server));
     }
     out.services.push_back(std::move(spec));
+  }
+  return out;
+}
+
+namespace {
+
+std::optional<net::Endpoint> endpoint_of(const nlohmann::json& j) {
+  if (!j.is_object()) return std::nullopt;
+  const auto addr = j.find("address");
+  const auto port = j.find("port");
+  if (addr == j.end() || !addr->is_string() || port == j.end() || !port->is_number_integer()) {
+    return std::nullopt;
+  }
+  const auto a = net::Ipv4::parse(addr->get<std::string>());
+  const auto p = port->get<std::int64_t>();
+  if (!a || p < 0 || p > 65535) return std::nullopt;
+  return net::Endpoint{*a, static_cast<std::uint16_t>(p)};
+}
+
+}  // namespace
+
+std::optional<DirectorTables> director_tables(const config::Config& cfg,
+                                              const nlohmann::json& reply) {
+  if (!reply.is_object()) return std::nullopt;
+  const auto list = reply.find("services");
+  if (list == reply.end() || !list->is_array()) return std::nullopt;
+  DirectorTables out;
+  for (const auto& d : *list) {
+    const auto vip = endpoint_of(d);
+    const auto proto = d.is_object() ? d.find("protocol") : d.end();
+    if (!vip || proto == d.end() || !proto->is_string()) continue;
+    const config::Service* svc = nullptr;
+    for (const auto& s : cfg.services) {
+      if (config::to_string(s.protocol) == proto->get<std::string>() &&
+          s.address == vip->address && s.port() == vip->port) {
+        svc = &s;
+      }
+    }
+    if (svc == nullptr) continue;
+    auto& table = out[svc->name];
+    const auto servers = d.find("servers");
+    if (servers == d.end() || !servers->is_array()) continue;
+    for (const auto& r : *servers) {
+      const auto ep = endpoint_of(r);
+      const auto w = r.is_object() ? r.find("weight") : r.end();
+      if (!ep || w == r.end() || !w->is_number_integer()) continue;
+      const int weight = static_cast<int>(std::clamp<std::int64_t>(w->get<std::int64_t>(), 0,
+                                                                   1 << 30));
+      for (const auto& rs : svc->real_servers) {
+        if (rs.address == ep->address && rs.port == ep->port) table[rs.name] = weight;
+      }
+      if (svc->fallback && svc->fallback->address == ep->address &&
+          svc->fallback->port == ep->port) {
+        table[ep->to_string()] = weight;
+      }
+    }
   }
   return out;
 }

@@ -3,6 +3,9 @@
 // take. Pure: no I/O, so reload decisions are testable without sockets.
 // One check per monitor of each real server; every one of them judges it.
 
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +46,18 @@ HealthPolicy health_policy(const config::Monitor& m);
 std::string check_signature(const config::Monitor& m, const net::Endpoint& target);
 
 EngineSetup adapt(const config::Config& cfg);
+
+// The director's table as healthd names it: service name -> server id
+// (real server name, or the fallback's address:port) -> current weight.
+using DirectorTables = std::map<std::string, std::map<std::string, int>>;
+
+// Maps the director's `services` reply onto the config by protocol, address
+// and port. Tolerant of a director older or newer than this healthd: entries
+// it cannot read or match are skipped, and servers the config does not name
+// are left out (the director's own reload deals with those). nullopt when
+// the reply holds no services list at all.
+std::optional<DirectorTables> director_tables(const config::Config& cfg,
+                                              const nlohmann::json& reply);
 std::vector<MonitorDef> monitor_defs(const std::vector<CheckDef>& checks);
 
 }  // namespace tandem::health

@@ -71,6 +71,10 @@ void Engine::stop() {
   }
 }
 
+void Engine::resume_from(ipc::Json director_services) {
+  resume_ = std::move(director_services);
+}
+
 void Engine::apply(const config::Config& cfg) {
   const TimePoint t = now();
   EngineSetup setup = adapt(cfg);
@@ -121,6 +125,20 @@ void Engine::apply(const config::Config& cfg) {
     it->second.reload(std::move(empty), t);
     for (auto& a : it->second.take_actions()) outbox_.push_back(std::move(a));
     it = services_.erase(it);
+  }
+  if (resume_) {
+    // Only the first configuration resumes: later ones are reloads.
+    if (auto tables = director_tables(cfg, *resume_)) {
+      for (auto& [name, table] : *tables) {
+        auto it = services_.find(name);
+        if (it == services_.end()) continue;
+        it->second.adopt_director_table(table);
+        ++resumed_services_;
+      }
+    }
+    resume_.reset();
+    log::info("health: resumed " + std::to_string(resumed_services_) +
+              " services from the director's table");
   }
   config_maintenance_ = std::set<std::string>(setup.maintenance.begin(), setup.maintenance.end());
   apply_maintenance(t);
@@ -245,6 +263,7 @@ ipc::Json Engine::status() const {
           {"servers", servers},
           {"servers_up", up},
           {"checks", checks_.size()},
+          {"resumed_services", resumed_services_},
           {"director_outbox", outbox},
           {"director_outbox_note", "not consumed by tandem-director yet"}};
 }

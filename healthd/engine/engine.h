@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -38,6 +39,11 @@ class Engine {
   // The initial configuration and every reload: unchanged checks keep their
   // state and cadence.
   void apply(const config::Config& cfg);
+  // Before the first apply: the director's `services` reply at start-up.
+  // Services found in it resume from its table (a server present with a
+  // weight above 0 is up, others down) with no events and no actions for
+  // what the director already has, so a healthd restart does not flap.
+  void resume_from(ipc::Json director_services);
   // Operator maintenance; false for an unknown service/server.
   bool set_maintenance(const std::string& service, const std::string& server, bool on);
   void stop();
@@ -70,6 +76,8 @@ class Engine {
   std::set<std::string> config_maintenance_;
   std::set<std::string> operator_maintenance_;
   std::deque<DirectorAction> outbox_;
+  std::optional<ipc::Json> resume_;
+  std::size_t resumed_services_ = 0;
   bool stopped_ = false;
 };
 

@@ -133,5 +133,81 @@ TEST_F(EngineTest, ReloadKeepsUnchangedChecksAndRestartsChangedOnes) {
   EXPECT_EQ(count("health.server_up", "b"), 1u);
 }
 
+TEST_F(EngineTest, RestartResumesFromTheDirectorTableWithoutFlapping) {
+  // a needs three successes to rise, b fails: left alone, a would start
+  // pending and b would be pulled. The director has a in and b quiesced.
+  std::string text = config_text("/bin/false");
+  text.replace(text.find("path: /bin/true"), 15, "path: /bin/true\n    rise: 3");
+  text.replace(text.find("    port: 80\n"), 13, "    port: 80\n    on_failure: quiesce\n");
+  engine_.resume_from(ipc::Json::parse(R"({"services":[
+    {"protocol":"tcp","address":"198.18.0.100","port":80,"scheduler":"wlc","servers":[
+      {"address":"198.18.1.11","port":80,"weight":1,"config_weight":1},
+      {"address":"198.18.1.12","port":80,"weight":0},
+      {"address":"198.18.1.99","port":80,"weight":1},
+      {"address":"bogus","port":80,"weight":1}, 7]},
+    {"protocol":"udp","address":"198.18.0.100","port":80,"servers":[]},
+    "junk"]})"));
+  engine_.apply(load(text));
+  EXPECT_EQ(server("a")["state"], "up");  // before any check ran
+  EXPECT_EQ(server("b")["state"], "down");
+  EXPECT_EQ(engine_.status()["resumed_services"], 1);
+  ASSERT_TRUE(run_until([&] {
+    return server("a")["consecutive_successes"] >= 3 && server("b")["last"].is_object();
+  }));
+  EXPECT_EQ(server("a")["state"], "up");
+  EXPECT_EQ(server("b")["state"], "down");
+  // Nothing to say: the director already has exactly this table (the
+  // server it has that the config does not name is left to its reload).
+  for (const auto& e : events_) ADD_FAILURE() << e.topic << " " << e.data.dump();
+}
+
+TEST_F(EngineTest, ResumingSendsOnlyRealDifferences) {
+  // on_failure is remove: the director's quiesced b must go.
+  engine_.resume_from(ipc::Json::parse(R"({"services":[
+    {"protocol":"tcp","address":"198.18.0.100","port":80,"servers":[
+      {"address":"198.18.1.11","port":80,"weight":1},
+      {"address":"198.18.1.12","port":80,"weight":0}]}]})"));
+  engine_.apply(load(config_text("/bin/false")));
+  ASSERT_EQ(events_.size(), 1u);
+  EXPECT_EQ(events_[0].topic, "health.actions");
+  EXPECT_EQ(events_[0].data["actions"],
+            ipc::Json::parse(R"([{"op":"remove","server":"b","service":"svc","weight":0}])"));
+}
+
+TEST_F(EngineTest, WithoutADirectorTheServersLearnAsBefore) {
+  engine_.resume_from(ipc::Json::parse(R"({"error":"unknown command"})"));
+  engine_.apply(load(config_text("/bin/false")));
+  EXPECT_EQ(server("a")["state"], "pending");
+  EXPECT_EQ(engine_.status()["resumed_services"], 0);
+  ASSERT_TRUE(run_until([&] { return server("a")["state"] == "up"; }));
+  EXPECT_EQ(count("health.server_up", "a"), 1u);
+}
+
+TEST_F(EngineTest, EveryMonitorOfAServerJudgesIt) {
+  std::string text = config_text("/bin/false");
+  text.replace(text.find("monitors: [no] }"), 16, "monitors: [yes, no] }");
+  engine_.apply(load(text));
+  ASSERT_TRUE(run_until([&] {
+    const auto b = server("b");
+    return b["monitors"].size() == 2 && b["monitors"][0]["last"].is_object() &&
+           b["monitors"][1]["last"].is_object();
+  }));
+  const auto b = server("b");
+  EXPECT_EQ(b["state"], "down");  // yes passes, no fails
+  EXPECT_EQ(b["monitors"][0]["monitor"], "yes");
+  EXPECT_EQ(b["monitors"][0]["up"], true);
+  EXPECT_EQ(b["monitors"][1]["up"], false);
+  EXPECT_EQ(b["monitors"][1]["type"], "exec");
+  EXPECT_EQ(b["last"]["monitor"], "no");  // the result that explains the state
+  EXPECT_EQ(b["last"]["summary"], "exit 1");
+  EXPECT_EQ(count("health.server_up", "b"), 0u);
+  // Now make no pass: the server comes up once both agree.
+  text.replace(text.find("path: /bin/false"), 16, "path: /bin/true");
+  engine_.apply(load(text));
+  ASSERT_TRUE(run_until([&] { return server("b")["state"] == "up"; }));
+  EXPECT_EQ(count("health.server_up", "b"), 1u);
+  EXPECT_EQ(server("b")["monitors"][0]["consecutive_successes"] >= 1, true);
+}
+
 }  // namespace
 }  // namespace tandem::health
