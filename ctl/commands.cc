@@ -5,6 +5,7 @@ namespace tandem::ctl {
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       status_command(), check_config_command(), reload_command(), ping_command(), health_command(),
+      list_command(), ipvsadm_command(),
       vrrp_command(),
       sync_command(),
       // Later groups (list, vrrp, sync, alerts) are added here.

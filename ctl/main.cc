@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ctl/cli.h"
+#include "ctl/commands/ipvsadm.h"
 
 namespace tandem::ctl {
 
@@ -80,7 +81,7 @@ int run(int argc, char** argv) {
       globals.timeout = std::chrono::milliseconds(static_cast<long>(seconds * 1000 + 0.5));
       if (globals.timeout.count() == 0) globals.timeout = std::chrono::milliseconds(1);
     } else {
-      rest.push_back(arg);
+      rest.push_back(has_value ? arg + "=" + value : arg);
     }
   }
   if (rest.empty()) return usage_error("no command given");
@@ -88,6 +89,8 @@ int run(int argc, char** argv) {
     std::cout << usage();
     return kExitOk;
   }
+  // ipvsadm's own spelling: `tandemctl -Ln`, `tandemctl -A -t VIP:PORT -s rr`.
+  if (rest[0].size() > 1 && rest[0][0] == '-') return ipvsadm_words(globals, rest);
   for (const auto& c : commands())
     if (c.name == rest[0]) return c.run(globals, std::span(rest).subspan(1));
   return usage_error("unknown command: " + rest[0]);
