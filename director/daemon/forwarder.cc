@@ -72,6 +72,10 @@ void Forwarder::tick() noexcept {
   const TimePoint now = clock_.now();
   last_tick_ = now;
   shard_.tick(now);
+  publish();
+}
+
+void Forwarder::publish() noexcept {
   ShardSnapshot s{shard_.counters(), shard_.table_stats()};
   std::lock_guard lock(snap_mu_);
   snap_ = s;
@@ -92,7 +96,10 @@ void Forwarder::handle(std::span<io::Frame> frames) noexcept {
   const TimePoint now = clock_.now();
   for (std::size_t i = 0; i < frames.size(); ++i)
     forward_one(frames[i], scratch_.data() + (i % kMaxBatch) * kSlot, now);
-  if (now - last_tick_ >= kTickEvery) tick();
+  if (now - last_tick_ >= kTickEvery)
+    tick();
+  else
+    publish();  // so status never lags the packet counters by a tick
 }
 
 void Forwarder::answer_error(io::Frame& f, const net::ParsedFrame& v, int in_link,

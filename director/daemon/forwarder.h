@@ -81,6 +81,8 @@ class Forwarder final : public io::BatchHandler {
   void run_posted() noexcept;
   // Expiry and rate estimation; also refreshes the snapshot.
   void tick() noexcept;
+  // Copies the shard's counters and table size for the control thread.
+  void publish() noexcept;
 
   Director& shard() { return shard_; }
   // Worker-thread setters (call them from posted closures).
