@@ -8,6 +8,7 @@ const std::vector<Command>& commands() {
       list_command(), ipvsadm_command(),
       vrrp_command(),
       sync_command(),
+      alerts_command(), alert_command(),
       // Later groups (list, vrrp, sync, alerts) are added here.
   };
   return table;

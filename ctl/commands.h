@@ -11,6 +11,8 @@ Command check_config_command();
 Command reload_command();
 Command ping_command();
 Command health_command();
+Command alerts_command();
+Command alert_command();
 Command list_command();
 Command ipvsadm_command();
 Command vrrp_command();

@@ -6,12 +6,13 @@ for the engine's retry backoff (5 s, then doubling).
 """
 import json
 import os
+import subprocess
 import sys
 import unittest
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import RETRY_BOUND, AlertdHarness, request, wait_until  # noqa: E402
+from harness import BIN, RETRY_BOUND, AlertdHarness, request, wait_until  # noqa: E402
 
 CONFIG = """global:
   log_level: info
@@ -132,6 +133,35 @@ class AlertsSmtpTest(AlertdHarness):
         # Nothing delivered before the crash comes back.
         self.assertEqual(len(self.mails_with("probe-two")), 1)
         self.assertEqual(len(self.pages_with("probe-two")), 1)
+
+    def ctl(self, *args):
+        return subprocess.run([os.path.join(BIN, "tandemctl"), "--run-dir", self.run_dir, *args],
+                              capture_output=True, text=True, timeout=30)
+
+    def test_tandemctl_alerts_and_alert_test(self):
+        self.start_web()
+        self.start_alertd()  # no smtpd: the mail job stays queued
+        res = self.ctl("alert", "test", "ops")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertIn("test alert queued through route ops", res.stdout)
+        wait_until(lambda: any(q["sender"] == "mail" and q["attempts"] >= 1
+                               for q in self.alerts()["queue"]) and self.pages_with("route ops"),
+                   timeout=RETRY_BOUND, what="page delivered, mail retrying")
+        table = self.ctl("alerts")
+        self.assertEqual(table.returncode, 0, table.stderr)
+        queue, _, recent = table.stdout.partition("Recent deliveries")
+        self.assertIn("Queue (1 pending)", queue)
+        self.assertRegex(queue, r"\n1 +ops +mail +[1-9]")
+        self.assertIn("[tandem] TEST", queue)
+        self.assertRegex(recent, r"ops +page +delivered +0 +\[tandem\] TEST")
+        self.assertRegex(recent, r"ops +mail +retrying +1 +\S")  # the curl error
+        as_json = json.loads(self.ctl("--json", "alerts").stdout)
+        self.assertEqual([q["sender"] for q in as_json["queue"]], ["mail"])
+        self.assertEqual(as_json["stats"]["delivered"], 1)
+        bad = self.ctl("alert", "test", "nope")
+        self.assertEqual(bad.returncode, 1)
+        self.assertIn("no route named nope", bad.stderr)
+        self.assertEqual(self.ctl("alert", "nope").returncode, 2)
 
 
 if __name__ == "__main__":
