@@ -126,7 +126,8 @@ class Service : public std::enable_shared_from_this<Service> {
     local_ = node ? node->address : net::Ipv4{};
     device_ = config::device_of(cfg, node, cfg.sync.interface);
     open_udp();
-    open_stream();
+    // The stream socket is opened from the first tick: the runner creates
+    // the run directory only after this hook.
     open_vrrp();
     schedule_tick();
   }
@@ -335,7 +336,8 @@ class Service : public std::enable_shared_from_this<Service> {
     if (!ec) acceptor_.bind(Stream::endpoint(path), ec);
     if (!ec) acceptor_.listen(4, ec);
     if (ec) {
-      log::error("sync: director stream " + path + ": " + ec.message());
+      log::error("sync: director stream " + path + ": " + ec.message() + "; retrying");
+      acceptor_.close(ec);
       return;
     }
     accept();
@@ -362,6 +364,9 @@ class Service : public std::enable_shared_from_this<Service> {
     queued_bytes_ = 0;
     writing_ = false;
     log::info("sync: director connected");
+    // A (re)started director may have missed installs (or lost its table):
+    // the peer's full table brings it back. Asked only of peers we know.
+    engine_->request_resync();
     read(client_);
   }
 
@@ -491,7 +496,12 @@ class Service : public std::enable_shared_from_this<Service> {
     timer_.expires_after(kTick);
     timer_.async_wait([self](auto ec) {
       if (self->stopped_ || ec) return;
-      self->engine_->tick(now());
+      const TimePoint t = now();
+      if (!self->acceptor_.is_open() && t - self->stream_tried_ >= std::chrono::seconds(1)) {
+        self->stream_tried_ = t;
+        self->open_stream();
+      }
+      self->engine_->tick(t);
       self->pump();
       self->schedule_tick();
     });
@@ -513,6 +523,7 @@ class Service : public std::enable_shared_from_this<Service> {
   std::array<std::uint8_t, 65536> rx_buf_{};
   std::string udp_error_;
   Stream::acceptor acceptor_;
+  TimePoint stream_tried_{};
   std::shared_ptr<Stream::socket> client_;
   std::unique_ptr<ipc::FrameDecoder> decoder_;
   std::array<std::uint8_t, 65536> stream_buf_{};
