@@ -21,6 +21,30 @@ std::string fixed(double v, const char* unit) {
   return buf;
 }
 
+// Recent results oldest first, one character each: + passed, - failed.
+std::string history_marks(const Json& history) {
+  std::string out;
+  if (!history.is_array()) return "-";
+  for (const auto& h : history) {
+    if (h.is_object()) out += h.value("ok", false) ? '+' : '-';
+  }
+  return out.empty() ? "-" : out;
+}
+
+struct LastCheck {
+  std::string when = "-", latency = "-", summary = "-";
+};
+
+LastCheck last_of(const Json& last) {
+  LastCheck c;
+  if (last.is_object()) {
+    c.when = format_uptime(last.value("age_s", 0.0)) + " ago";
+    c.latency = fixed(last.value("latency_ms", 0.0), "ms");
+    c.summary = last.value("summary", "");
+  }
+  return c;
+}
+
 int maintenance(const Globals& g, std::span<const std::string> args) {
   if (args.size() != 3 || (args[2] != "on" && args[2] != "off"))
     return usage_error("health maintenance SERVICE SERVER on|off");
@@ -52,7 +76,7 @@ int run(const Globals& g, std::span<const std::string> args) {
     print_json(result);
     return kExitOk;
   }
-  Table table({"SERVICE", "SERVER", "STATE", "LAST-CHECK", "LATENCY", "SUMMARY"});
+  Table table({"SERVICE", "SERVER", "STATE", "LAST-CHECK", "LATENCY", "HISTORY", "SUMMARY"});
   const Json services = result.value("services", Json::array());
   for (const auto& svc : services) {
     if (!svc.is_object()) continue;
@@ -60,14 +84,23 @@ int run(const Globals& g, std::span<const std::string> args) {
     const Json servers = svc.value("servers", Json::array());
     for (const auto& s : servers) {
       if (!s.is_object()) continue;
-      const Json last = s.value("last", Json());
-      std::string when = "-", latency = "-", summary = "-";
-      if (last.is_object()) {
-        when = format_uptime(last.value("age_s", 0.0)) + " ago";
-        latency = fixed(last.value("latency_ms", 0.0), "ms");
-        summary = last.value("summary", "");
+      const Json monitors = s.value("monitors", Json::array());
+      const bool several = monitors.is_array() && monitors.size() > 1;
+      LastCheck last = last_of(s.value("last", Json()));
+      const Json last_json = s.value("last", Json());
+      if (several && last_json.is_object()) {
+        last.summary = last_json.value("monitor", "") + ": " + last.summary;
       }
-      table.add({name, s.value("server", "?"), s.value("state", "?"), when, latency, summary});
+      table.add({name, s.value("server", "?"), s.value("state", "?"), last.when, last.latency,
+                 several ? "" : history_marks(s.value("history", Json())), last.summary});
+      // A server judged by several monitors gets a line for each.
+      if (!several) continue;
+      for (const auto& m : monitors) {
+        if (!m.is_object()) continue;
+        const LastCheck ml = last_of(m.value("last", Json()));
+        table.add({"", "  " + m.value("monitor", "?"), m.value("up", false) ? "up" : "down",
+                   ml.when, ml.latency, history_marks(m.value("history", Json())), ml.summary});
+      }
     }
   }
   std::cout << table.render();
