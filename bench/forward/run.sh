@@ -14,7 +14,8 @@
 # usage: bench/forward/run.sh [--seconds N] [--repeat K] [--gen-cpus C]
 #            [--report FILE] [--ring-echo PATH] [--only SCENARIO[,SCENARIO...]]
 # Scenarios: kernel-route kernel-dnat echo-ring-1 echo-mmsg-1
-#            echo-ring-bypass-1 echo-ring-2
+#            echo-ring-bypass-1 echo-ring-2 director-dr director-nat
+# (TANDEM_DIRECTOR names the tandem-director binary; tandemctl beside it.)
 # Needs root, trafgen (netsniff-ng), nft, ip, python3. Takes about
 # 6 x K x (N + 4) s; every process it starts has a time limit.
 set -euo pipefail
@@ -232,17 +233,80 @@ else
 fi
 
 # ---------------------------------------------------------------------------
-# HOOK: tandem-director (DR and NAT). Fill in once the forwarding loop exists:
-# start "$director" in $dir with a config whose VIP is 198.18.1.100:9/udp and
-# whose one real server is 198.18.2.2 (DR: the sink also needs 198.18.1.100
-# on lo with arp_ignore=1/arp_announce=2; NAT: the sink routes via
-# 198.18.2.1, as it does already), write_trafgen_conf 198.18.1.100, then
-#   measure director-dr  "tandem-director DR"
-#   measure director-nat "tandem-director NAT"
-# and stop the daemon. Until then the rows say "not measured".
-: "$director"
-results+=("| director-dr | tandem-director DR | not measured yet (no forwarding loop) | | | | |")
-results+=("| director-nat | tandem-director NAT | not measured yet (no forwarding loop) | | | | |")
+# tandem-director (DR and NAT): VIP 198.18.1.100:9/udp, one real server
+# 198.18.2.2 (the sink). The director installs its own nftables guard, so
+# its stack drops the VIP traffic it forwards; one worker (the CPUs are
+# shared with trafgen). Each datagram comes from a new source port, so every
+# one creates a connection: the UDP timeout is short to keep the table from
+# filling during the window.
+director_counters=()
+run_director() {  # NAME DESC METHOD
+  local name=$1 desc=$2 method=$3 rd="$work/director-$1"
+  mkdir -p "$rd"
+  cat >"$rd/tandem.yaml" <<YAML
+global:
+  max_connections: 1048576
+  udp_timeout: 2s
+interfaces:
+  outside: { device: d0, role: outside }
+  inside: { device: d1, role: inside }
+services:
+  - name: bench
+    protocol: udp
+    address: 198.18.1.100
+    port: 9
+    forwarding: $method
+    scheduler: rr
+    real_servers:
+      - { name: sink, address: 198.18.2.2, port: 9 }
+YAML
+  nsx $dir env TANDEM_DIRECTOR_WORKERS=1 timeout -s TERM $((warmup + seconds + 20)) \
+    "$director" --foreground --config "$rd/tandem.yaml" --run-dir "$rd/run" \
+    >"$rd/director.log" 2>&1 &
+  local pid=$!
+  local i
+  for i in $(seq 50); do [ -S "$rd/run/director.sock" ] && break; sleep 0.1; done
+  if ! kill -0 $pid 2>/dev/null || [ ! -S "$rd/run/director.sock" ]; then
+    echo "tandem-director failed: $(tail -5 "$rd/director.log")" >&2
+    results+=("| $name | $desc | failed to start | | | | |")
+    return
+  fi
+  sleep 1  # neighbour table and guard
+  measure "$name" "$desc"
+  local ctl; ctl="$(dirname "$director")/tandemctl"
+  if [ -x "$ctl" ]; then
+    local st
+    st=$("$ctl" --run-dir "$rd/run" --json status director 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)["daemons"][0]["status"]["detail"]
+w = d["workers"][0]
+print(json.dumps({"forwarded_in": d["forwarded"]["in"], "kernel_drops": w["kernel_drops"],
+                  "tx_full": w["tx_full"], "tx_errors": w["tx_errors"],
+                  "table_full": d["core"]["table_full"], "connections": d["table"]["connections"],
+                  "bytes_per_entry_at_max": d["table"]["bytes_per_entry_at_max"]}))' || true)
+    echo "  director counters: $st"
+    director_counters+=("- $name: \`$st\`")
+  fi
+  # $pid is the background subshell; the daemon's own pid is in its pid file.
+  local dpid; dpid=$(cat "$rd/run/director.pid" 2>/dev/null || true)
+  [ -n "$dpid" ] && kill -TERM "$dpid" 2>/dev/null || true
+  wait $pid || true
+}
+if [ -x "$director" ]; then
+  write_trafgen_conf 198.18.1.100
+  for _ in $(seq "$repeat"); do
+    if want director-dr; then
+      # DR: the sink takes the VIP as its own (it drops IPv4 at ingress anyway).
+      ip -n $sink addr add 198.18.1.100/32 dev lo 2>/dev/null || true
+      run_director director-dr "tandem-director DR, 1 worker" dr
+    fi
+    if want director-nat; then
+      run_director director-nat "tandem-director NAT, 1 worker" nat
+    fi
+  done
+else
+  results+=("| director | not built ($director) | | | | | |")
+fi
 # ---------------------------------------------------------------------------
 
 {
@@ -264,6 +328,12 @@ results+=("| director-nat | tandem-director NAT | not measured yet (no forwardin
     echo "ring_echo process's own CPU time per frame, not the generator's):"
     echo
     for c in "${echo_counters[@]}"; do echo "$c"; done
+    echo
+  fi
+  if [ ${#director_counters[@]} -gt 0 ]; then
+    echo "tandem-director status at the end of each run (whole run, warm-up included):"
+    echo
+    for c in "${director_counters[@]}"; do echo "$c"; done
     echo
   fi
   echo "Generator, director and sink share the same $(nproc) CPUs, and veth delivers"
