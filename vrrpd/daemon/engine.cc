@@ -140,12 +140,18 @@ struct Engine::Runtime {
 };
 
 struct Engine::Socket {
-  Socket(asio::io_context& io, std::string dev) : device(std::move(dev)), sd(io) {}
-  std::string device;
-  asio::posix::stream_descriptor sd;
   std::vector<Runtime*> rts;
   std::vector<RxInstance> rx;
   bool multicast = false;
+};
+
+struct Engine::Listener {
+  Listener(asio::io_context& io, std::string dev, std::string tgt, int index)
+      : device(std::move(dev)), target(std::move(tgt)), ifindex(index), sd(io) {}
+  std::string device;  // bound to
+  std::string target;  // the lower device whose instances check what it reads
+  int ifindex;
+  asio::posix::stream_descriptor sd;
 };
 
 Engine::Engine(asio::io_context& io, Host& host, const Clock& clock, Publish publish,
@@ -161,6 +167,7 @@ Engine::Engine(asio::io_context& io, Host& host, const Clock& clock, Publish pub
 Engine::~Engine() {
   daemon_clients_.clear();
   quorum_client_.reset();
+  listeners_.clear();
   sockets_.clear();
 }
 
@@ -323,22 +330,12 @@ void Engine::rebuild_groups(const config::Config& cfg) {
 }
 
 void Engine::rebuild_sockets() {
-  std::map<std::string, std::unique_ptr<Socket>> old = std::move(sockets_);
   sockets_.clear();
   for (auto& rt : rts_) {
-    auto& s = sockets_[rt->device];
-    if (!s) {
-      auto it = old.find(rt->device);
-      if (it != old.end() && it->second->sd.is_open()) {
-        s = std::move(it->second);
-        s->rts.clear();
-        s->rx.clear();
-      } else {
-        s = std::make_unique<Socket>(io_, rt->device);
-      }
-    }
-    s->rts.push_back(rt.get());
-    if (rt->peers.empty()) s->multicast = true;
+    auto& sp = sockets_[rt->device];
+    if (!sp) sp = std::make_unique<Socket>();
+    sp->rts.push_back(rt.get());
+    if (rt->peers.empty()) sp->multicast = true;
   }
   for (auto& [dev, s] : sockets_) {
     for (Runtime* rt : s->rts) {
@@ -355,7 +352,27 @@ void Engine::rebuild_sockets() {
       r.hmac = rt->verifier.get();
       s->rx.push_back(r);
     }
-    if (!open_sockets_ || s->sd.is_open()) continue;
+  }
+  open_listeners();
+}
+
+void Engine::open_listeners() {
+  if (!open_sockets_) return;
+  std::map<std::string, std::string> want;  // bound device -> target
+  for (auto& rt : rts_) {
+    want[rt->device] = rt->device;
+    if (rt->use_vmac) want[rt->vmac] = rt->device;
+  }
+  std::erase_if(listeners_, [&](const auto& kv) {
+    auto it = want.find(kv.first);
+    const int index = static_cast<int>(::if_nametoindex(kv.first.c_str()));
+    return it == want.end() || it->second != kv.second->target || index != kv.second->ifindex ||
+           !kv.second->sd.is_open();
+  });
+  for (const auto& [dev, target] : want) {
+    if (listeners_.count(dev)) continue;
+    const int index = static_cast<int>(::if_nametoindex(dev.c_str()));
+    if (index == 0) continue;  // retried by poll_links when it appears
     const int fd = ::socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, kProtocol);
     if (fd < 0) {
       log::error("vrrp: raw socket for " + dev + ": " + std::strerror(errno));
@@ -365,10 +382,10 @@ void Engine::rebuild_sockets() {
     if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev.c_str(),
                      static_cast<socklen_t>(dev.size())) != 0)
       err = std::string("bind to device: ") + std::strerror(errno);
-    if (err.empty() && s->multicast) {
+    if (err.empty() && sockets_[target]->multicast) {
       ip_mreqn mreq{};
       mreq.imr_multiaddr.s_addr = htonl(kMulticastGroup);
-      mreq.imr_ifindex = static_cast<int>(::if_nametoindex(dev.c_str()));
+      mreq.imr_ifindex = index;
       if (::setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof mreq) != 0)
         err = std::string("join 224.0.0.18: ") + std::strerror(errno);
     }
@@ -377,8 +394,10 @@ void Engine::rebuild_sockets() {
       log::error("vrrp: receive socket on " + dev + ": " + err + " (retrying)");
       continue;
     }
-    s->sd.assign(fd);
-    read_socket(*s);
+    auto l = std::make_unique<Listener>(io_, dev, target, index);
+    l->sd.assign(fd);
+    read_socket(*l);
+    listeners_[dev] = std::move(l);
   }
 }
 
@@ -440,10 +459,7 @@ void Engine::stop() {
   poll_timer_.cancel();
   daemon_clients_.clear();
   quorum_client_.reset();
-  for (auto& [dev, s] : sockets_) {
-    boost::system::error_code ec;
-    s->sd.close(ec);
-  }
+  listeners_.clear();
 }
 
 void Engine::shutdown_one(Runtime& rt) {
@@ -714,16 +730,16 @@ void Engine::receive(const std::string& device, std::span<const std::uint8_t> p)
   }
 }
 
-void Engine::read_socket(Socket& s) {
-  Socket* p = &s;
-  s.sd.async_wait(asio::posix::stream_descriptor::wait_read,
+void Engine::read_socket(Listener& l) {
+  Listener* p = &l;
+  l.sd.async_wait(asio::posix::stream_descriptor::wait_read,
                   [this, p](const boost::system::error_code& ec) {
                     if (ec || stopped_) return;
                     std::array<std::uint8_t, 4096> buf;
                     for (int i = 0; i < 64; ++i) {
                       const ssize_t n = ::recv(p->sd.native_handle(), buf.data(), buf.size(), 0);
                       if (n < 0) break;
-                      receive(p->device, std::span(buf).first(static_cast<std::size_t>(n)));
+                      receive(p->target, std::span(buf).first(static_cast<std::size_t>(n)));
                       if (stopped_) return;
                     }
                     read_socket(*p);
@@ -753,16 +769,20 @@ void Engine::poll_links() {
         // The instance was built with the address it advertises from; a
         // device that has none (yet) cannot take part.
         up = up && info->primary && rt->base.primary && *info->primary == *rt->base.primary;
-        if (info && info->ifindex != rt->base.ifindex && sockets_.count(t.name)) reopen = true;
+        if (info && info->ifindex != rt->base.ifindex) reopen = true;
       }
       if (up != tracks[i].up)
         set_track(*rt, i, up, "link " + t.name + (up ? " up" : " down"));
     }
   }
   if (open_sockets_) {
-    for (auto& [dev, s] : sockets_)
-      if (!s->sd.is_open()) reopen = true;
-    if (reopen) rebuild_sockets();
+    std::set<std::string> want;
+    for (auto& rt : rts_) {
+      want.insert(rt->device);
+      if (rt->use_vmac) want.insert(rt->vmac);
+    }
+    // Missing listeners (a device that was not there yet) are opened here.
+    if (reopen || listeners_.size() < want.size()) open_listeners();
   }
 }
 

@@ -67,6 +67,7 @@ class Engine {
 
   struct Runtime;
   struct Socket;
+  struct Listener;
 
  private:
   void build(const config::Config& cfg, const config::Node* node,
@@ -86,7 +87,8 @@ class Engine {
   void set_track(Runtime& rt, std::size_t track, bool up, const std::string& why);
   void shutdown_one(Runtime& rt);
   ipc::Json describe(const Runtime& rt) const;
-  void read_socket(Socket& s);
+  void open_listeners();
+  void read_socket(Listener& l);
   void arm_poll();
   TimePoint now() const { return clock_.now(); }
 
@@ -100,7 +102,12 @@ class Engine {
   std::vector<std::unique_ptr<Runtime>> rts_;
   std::vector<std::unique_ptr<SyncGroup>> groups_;
   std::vector<std::string> group_names_;
-  std::map<std::string, std::unique_ptr<Socket>> sockets_;  // by device
+  std::map<std::string, std::unique_ptr<Socket>> sockets_;  // receive checks, by lower device
+  // Raw sockets by the device they are bound to: each lower device and each
+  // vmac. A peer's advert sent from the same virtual MAC as our own vmac is
+  // handed by the macvlan driver to our vmac, not to the lower device, so
+  // while we are master (vmac up) it only arrives there.
+  std::map<std::string, std::unique_ptr<Listener>> listeners_;
   std::map<std::string, std::unique_ptr<ipc::ControlClient>> daemon_clients_;
   std::unique_ptr<ipc::ControlClient> quorum_client_;
   std::map<std::string, bool> daemon_alive_;

@@ -82,7 +82,6 @@ def keepalived_config(node, priority, interval="0.1", preempt=True):
     state BACKUP
     interface %(dev)s
     use_vmac
-    vmac_xmit_base
     virtual_router_id %(vrid)d
     priority %(prio)d
     advert_int %(iv)s
@@ -90,7 +89,7 @@ def keepalived_config(node, priority, interval="0.1", preempt=True):
     garp_master_delay 0
     garp_master_repeat 3
     virtual_ipaddress {
-        %(addr)s/24 dev vrrp.%(vrid)d
+        %(addr)s/24
     }
 }
 """ % dict(name=name, dev=dev, vrid=vrid, prio=priority, iv=interval, addr=addr,
@@ -190,6 +189,9 @@ class VrrpLab:
         with open(cfg, "w") as f:
             f.write(config_text)
         rd = self.run_dir(node)
+        for pid_file in ("k.pid", "kv.pid"):  # a killed run's files make it refuse to start
+            if os.path.exists(os.path.join(rd, pid_file)):
+                os.unlink(os.path.join(rd, pid_file))
         with open(os.path.join(self.work, "keepalived-%s.log" % node), "a") as log:
             self.procs[node] = subprocess.Popen(
                 ["ip", "netns", "exec", self.ns(node), "keepalived", "--dont-fork", "--vrrp",
@@ -211,6 +213,14 @@ class VrrpLab:
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
+        # keepalived's VRRP child goes a moment after its parent; a restart
+        # before that refuses to run ("daemon is already running").
+        tt.wait_until(lambda: not sh("ip", "netns", "pids", self.ns(node), check=False)
+                      .stdout.split(), what="no process left in " + self.ns(node))
+        if self.kinds.get(node) == "keepalived" and sig == signal.SIGKILL:
+            # As after a reboot: keepalived's vmacs (with the VIPs) are gone.
+            for vrid in VMAC:
+                sh("ip", "-n", self.ns(node), "link", "del", "vrrp.%d" % vrid, check=False)
 
     def stop(self, node):
         """A clean stop (SIGTERM): a master resigns with priority 0."""
