@@ -18,7 +18,9 @@ namespace {
 namespace asio = boost::asio;
 using Stream = asio::local::stream_protocol;
 
-constexpr auto kDrainInterval = std::chrono::milliseconds(50);
+// 20 ms, not IPVS's 1 s: lag adds up as drain + flush_interval + the network,
+// and failover loses what has not left yet.
+constexpr auto kDrainInterval = std::chrono::milliseconds(20);
 constexpr auto kMaxBackoff = std::chrono::seconds(2);
 constexpr std::size_t kMaxFrame = 4096;
 // Unsent bytes to syncd beyond which we stop queueing and resend a full

@@ -1,5 +1,5 @@
 #pragma once
-// The director's end of connection sync. Every 50 ms it drains the shards'
+// The director's end of connection sync. Every 20 ms it drains the shards'
 // sync logs (Shards::apply) and streams them as IPVS v1 records to
 // tandem-syncd over <run-dir>/syncd.stream.sock (u32 frames, one record
 // each); on every (re)connect, and after a log overflowed, it sends a full
