@@ -77,8 +77,17 @@ HealthOps ops_from_health(const Json& data, const config::Config& cfg) {
     op.has_service = true;
     op.service = key_of(*svc);
     bool found = false;
+    // By name first; "address:port" also finds a server whose configured
+    // name is something else (healthd names it by config name today).
+    const auto ep = net::Endpoint::parse(server);
+    const config::RealServer* by_endpoint = nullptr;
     for (const auto& rs : svc->real_servers) {
-      if (rs.name != server) continue;
+      if (ep && server.find(':') != std::string::npos && rs.address == ep->address &&
+          rs.port == ep->port)
+        by_endpoint = &rs;
+    }
+    for (const auto& rs : svc->real_servers) {
+      if (rs.name != server && &rs != by_endpoint) continue;
       op.server = rs.address;
       op.port = rs.port;
       op.method = forwarding_of(rs.forwarding);
