@@ -114,6 +114,8 @@ void ServiceHealth::on_transition(const Entry& e, bool up, const std::string& re
 }
 
 void ServiceHealth::update_quorum(const std::string& summary, TimePoint now, bool emit) {
+  // Every path that can change the desired table passes here.
+  dirty_ = true;
   const int up = up_count();
   bool changed = false;
   if (has_quorum_ && up < spec_.min_up - spec_.quorum_hysteresis) {
@@ -143,6 +145,10 @@ std::map<std::string, int> ServiceHealth::desired_table() const {
 }
 
 std::vector<DirectorAction> ServiceHealth::take_actions() {
+  // Most results change nothing: skip rebuilding the table for them, it
+  // would cost O(servers) per check.
+  if (!dirty_) return {};
+  dirty_ = false;
   const auto want = desired_table();
   std::vector<DirectorAction> adds, sets, removes;
   for (const auto& [id, w] : want) {

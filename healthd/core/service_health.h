@@ -195,6 +195,7 @@ class ServiceHealth {
   std::vector<Entry> entries_;
   bool has_quorum_ = false;
   bool restored_ = false;  // quorum came from a snapshot
+  bool dirty_ = true;      // the desired table may differ from applied_
   std::map<std::string, int> applied_;
   std::vector<HealthEvent> events_;
 };

@@ -178,12 +178,18 @@ bool Engine::set_maintenance(const std::string& service, const std::string& serv
 void Engine::arm() {
   if (stopped_) return;
   const auto wake = scheduler_.next_wakeup();
+  // Re-arming after every result would cost a cancel and a new wait per
+  // check: the timer only moves when something is due before it fires (if
+  // it fires early, on_timer finds nothing due and arms again).
+  if (wake && armed_ && *armed_ <= *wake) return;
   timer_.cancel();
+  armed_ = wake;
   if (!wake) return;
   timer_.expires_at(std::chrono::steady_clock::time_point(
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(wake->time_since_epoch())));
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
+    armed_.reset();
     try {
       on_timer();
     } catch (const std::exception& e) {
@@ -221,33 +227,36 @@ void Engine::on_result(const std::string& key, const CheckResult& result) {
   auto it = checks_.find(key);
   if (it == checks_.end()) return;
   const TimePoint t = now();
+  ++results_;
   scheduler_.finish(key, result.ok, t);
   auto svc = services_.find(it->second.def.service);
   if (svc != services_.end()) {
     svc->second.record(it->second.def.server, it->second.def.monitor, result, t);
+    drain_one(svc->first, svc->second);
   }
-  drain(t);
   arm();
 }
 
 void Engine::drain(TimePoint) {
-  for (auto& [name, svc] : services_) {
-    for (const auto& e : svc.take_events()) {
-      log::info(std::string(topic_of(e.kind)) + " " + e.service + "/" + e.server + ": " +
-                e.summary);
-      if (publish_)
-        publish_(topic_of(e.kind),
-                 {{"service", e.service}, {"server", e.server}, {"summary", e.summary}});
-    }
-    auto actions = svc.take_actions();
-    if (actions.empty()) continue;
-    ipc::Json list = ipc::Json::array();
-    for (auto& a : actions) {
-      list.push_back(action_json(a));
-      outbox_.push_back(std::move(a));
-    }
-    if (publish_) publish_("health.actions", {{"service", name}, {"actions", list}});
+  for (auto& [name, svc] : services_) drain_one(name, svc);
+}
+
+void Engine::drain_one(const std::string& name, ServiceHealth& svc) {
+  for (const auto& e : svc.take_events()) {
+    log::info(std::string(topic_of(e.kind)) + " " + e.service + "/" + e.server + ": " +
+              e.summary);
+    if (publish_)
+      publish_(topic_of(e.kind),
+               {{"service", e.service}, {"server", e.server}, {"summary", e.summary}});
   }
+  auto actions = svc.take_actions();
+  if (actions.empty()) return;
+  ipc::Json list = ipc::Json::array();
+  for (auto& a : actions) {
+    list.push_back(action_json(a));
+    outbox_.push_back(std::move(a));
+  }
+  if (publish_) publish_("health.actions", {{"service", name}, {"actions", list}});
   while (outbox_.size() > kOutboxLimit) outbox_.pop_front();
 }
 
@@ -264,6 +273,7 @@ ipc::Json Engine::status() const {
           {"servers_up", up},
           {"checks", checks_.size()},
           {"resumed_services", resumed_services_},
+          {"check_results", results_},
           {"director_outbox", outbox},
           {"director_outbox_note", "not consumed by tandem-director yet"}};
 }

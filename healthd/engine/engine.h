@@ -62,6 +62,7 @@ class Engine {
   void start_check(const std::string& key, TimePoint now);
   void on_result(const std::string& key, const CheckResult& result);
   void drain(TimePoint now);
+  void drain_one(const std::string& name, ServiceHealth& svc);
   void apply_maintenance(TimePoint now);
   TimePoint now() const { return clock_.now(); }
 
@@ -69,6 +70,7 @@ class Engine {
   Publish publish_;
   SteadyClock clock_;
   boost::asio::steady_timer timer_;
+  std::optional<TimePoint> armed_;  // the wake-up the timer waits for
   Scheduler scheduler_;
   std::map<std::string, ServiceHealth> services_;
   std::map<std::string, Check> checks_;
@@ -78,6 +80,7 @@ class Engine {
   std::deque<DirectorAction> outbox_;
   std::optional<ipc::Json> resume_;
   std::size_t resumed_services_ = 0;
+  std::uint64_t results_ = 0;  // check runs completed, for rates in status
   bool stopped_ = false;
 };
 
