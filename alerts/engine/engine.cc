@@ -148,6 +148,7 @@ bool AlertEngine::enqueue(const std::vector<Decision>& decisions, std::vector<st
     j.severity = std::string(to_string(d.event.severity));
     j.service = sanitize_header(d.event.service, 256);
     j.server = sanitize_header(d.event.server, 256);
+    j.summary = sanitize_header(d.event.summary, 1024);
     j.created = d.event.wall_time != 0 ? d.event.wall_time : std::time(nullptr);
     std::optional<std::uint64_t> id = spool_ ? spool_->add(j) : std::nullopt;
     if (!id) {

@@ -82,18 +82,34 @@ SendResult send_exec(const config::ExecSender& cfg, const Job& job,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
   std::vector<std::string> args{cfg.path};
+  if (cfg.mon_compatible) {
+    // mon's alert calling convention (mon(8), "ALERT PROGRAMS"); a Tandem
+    // service is both mon's service and its hostgroup.
+    args.insert(args.end(), {"-s", job.service, "-g", job.service, "-h", job.server, "-t",
+                             std::to_string(job.created)});
+    if (job.type == "up") args.emplace_back("-u");
+  }
   args.insert(args.end(), cfg.args.begin(), cfg.args.end());
-  std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                               "TANDEM_ALERT_ID=" + std::to_string(job.id),
-                               "TANDEM_ALERT_ROUTE=" + job.route,
-                               "TANDEM_ALERT_SENDER=" + job.sender,
-                               "TANDEM_ALERT_TYPE=" + job.type,
-                               "TANDEM_ALERT_KIND=" + job.kind,
-                               "TANDEM_ALERT_SEVERITY=" + job.severity,
-                               "TANDEM_ALERT_SERVICE=" + job.service,
-                               "TANDEM_ALERT_SERVER=" + job.server,
-                               "TANDEM_ALERT_SUBJECT=" + job.subject,
-                               "TANDEM_ALERT_TIME=" + std::to_string(job.created)};
+  // A trailing comma keeps one variable per line.
+  std::vector<std::string> env{
+      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+      "TANDEM_ALERT_ID=" + std::to_string(job.id),
+      "TANDEM_ALERT_ROUTE=" + job.route,
+      "TANDEM_ALERT_SENDER=" + job.sender,
+      "TANDEM_ALERT_TYPE=" + job.type,
+      "TANDEM_ALERT_KIND=" + job.kind,
+      "TANDEM_ALERT_SEVERITY=" + job.severity,
+      "TANDEM_ALERT_SERVICE=" + job.service,
+      "TANDEM_ALERT_SERVER=" + job.server,
+      "TANDEM_ALERT_SUBJECT=" + job.subject,
+      "TANDEM_ALERT_TIME=" + std::to_string(job.created),
+      // What mon's alert scripts read.
+      "MON_SERVICE=" + job.service,
+      "MON_GROUP=" + job.service,
+      "MON_ALERTTYPE=" + job.type,
+      "MON_LAST_SUMMARY=" + job.summary,
+      "MON_OPSTATUS=" + std::string(job.type == "up" ? "1" : "0"),
+  };
   std::vector<char*> argv, envp;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);

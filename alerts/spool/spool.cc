@@ -32,13 +32,21 @@ std::string job_record_name(std::uint64_t id) {
 }
 
 std::string encode_job(const Job& j) {
-  nlohmann::json o = {{"v", kVersion},          {"id", j.id},
-                      {"route", j.route},       {"sender", j.sender},
-                      {"type", j.type},         {"subject", j.subject},
-                      {"body", j.body},         {"kind", j.kind},
-                      {"severity", j.severity}, {"service", j.service},
-                      {"server", j.server},     {"created", j.created},
-                      {"attempts", j.attempts}, {"last_error", j.last_error}};
+  nlohmann::json o = {{"v", kVersion},
+                      {"id", j.id},
+                      {"route", j.route},
+                      {"sender", j.sender},
+                      {"type", j.type},
+                      {"subject", j.subject},
+                      {"body", j.body},
+                      {"kind", j.kind},
+                      {"severity", j.severity},
+                      {"service", j.service},
+                      {"server", j.server},
+                      {"summary", j.summary},
+                      {"created", j.created},
+                      {"attempts", j.attempts},
+                      {"last_error", j.last_error}};
   // Invalid UTF-8 cannot reach here (format_alert sanitises), but replace
   // rather than throw if it ever does.
   return o.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -69,6 +77,8 @@ std::optional<Job> decode_job(const std::string& bytes) {
       !get_string(o, "server", j.server) || !get_string(o, "last_error", j.last_error)) {
     return std::nullopt;
   }
+  // Added after version 1 was first written: optional, so older records load.
+  if (o.contains("summary") && !get_string(o, "summary", j.summary)) return std::nullopt;
   if (j.sender.empty()) return std::nullopt;
   return j;
 }

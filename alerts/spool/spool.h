@@ -26,6 +26,7 @@ struct Job {
   std::string severity;
   std::string service;
   std::string server;
+  std::string summary;       // the event's summary, sanitised (hooks' MON_LAST_SUMMARY)
   std::int64_t created = 0;  // Unix seconds
   std::uint32_t attempts = 0;
   std::string last_error;

@@ -331,6 +331,7 @@ void dump_alerts(Out& o, const Alerts& a) {
       case SenderType::exec:
         o.str("path", s.exec.path);
         o.strs("args", s.exec.args);
+        o.flag("mon_compatible", s.exec.mon_compatible);
         o.dur("timeout", s.exec.timeout);
         break;
     }

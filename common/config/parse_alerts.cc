@@ -102,7 +102,9 @@ void parse_sender(const Value::Entry& e, Config& cfg) {
                 {"server", "port", "starttls", "user", "password_file", "ca_file", "from", "to"});
   }
   if (!known || type == SenderType::page) keys.insert(keys.end(), {"url", "headers"});
-  if (!known || type == SenderType::exec) keys.insert(keys.end(), {"path", "args"});
+  if (!known || type == SenderType::exec) {
+    keys.insert(keys.end(), {"path", "args", "mon_compatible"});
+  }
   Map m(e.value, keys);
   if (!m.valid()) return;
   if (auto tv = m.require("type")) {
@@ -123,6 +125,7 @@ void parse_sender(const Value::Entry& e, Config& cfg) {
       m.require("path");
       m.read_path("path", sender.exec.path);
       m.read("args", sender.exec.args);
+      m.read("mon_compatible", sender.exec.mon_compatible);
       m.read("timeout", sender.exec.timeout, 1s, 600s);
       break;
   }

@@ -369,6 +369,7 @@ struct PageSender {
 struct ExecSender {
   std::string path;
   std::vector<std::string> args;
+  bool mon_compatible = false;  // mon's -s -g -h -t [-u] before args
   Duration timeout = 30s;
   bool operator==(const ExecSender&) const = default;
 };

@@ -39,7 +39,7 @@ class MemStore final : public tandem::alerts::RecordStore {
 bool same(const Job& a, const Job& b) {
   return a.id == b.id && a.route == b.route && a.sender == b.sender && a.type == b.type &&
          a.subject == b.subject && a.body == b.body && a.kind == b.kind &&
-         a.severity == b.severity && a.service == b.service && a.server == b.server &&
+         a.severity == b.severity && a.service == b.service && a.server == b.server && a.summary == b.summary &&
          a.created == b.created && a.attempts == b.attempts && a.last_error == b.last_error;
 }
 

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -50,6 +51,38 @@ TEST_F(ExecSendTest, BodyGoesToStdinWithoutAShell) {
   SendResult r = send_exec(cfg, job());
   EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(slurp(dir_ + "/out $HOME;x"), "line one\nline two\n");
+}
+
+TEST_F(ExecSendTest, MonCompatibleHookGetsMonsArgumentsAndEnvironment) {
+  const std::string script = dir_ + "/mail.alert";
+  {
+    std::ofstream f(script);
+    f << "#!/bin/sh\nprintf '%s\\n' \"$@\" > " << dir_ << "/argv\n"
+      << "env | grep '^MON_' | sort > " << dir_ << "/env\n";
+  }
+  ASSERT_EQ(::chmod(script.c_str(), 0700), 0);
+  config::ExecSender cfg;
+  cfg.path = script;
+  cfg.args = {"ops@example.org"};
+  cfg.mon_compatible = true;
+  Job j = job();
+  j.type = "up";
+  j.service = "web";
+  j.server = "rs2";
+  j.summary = "HTTP 200";
+  j.created = 1795300846;
+  SendResult r = send_exec(cfg, j);
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(slurp(dir_ + "/argv"),
+            "-s\nweb\n-g\nweb\n-h\nrs2\n-t\n1795300846\n-u\nops@example.org\n");
+  EXPECT_EQ(slurp(dir_ + "/env"),
+            "MON_ALERTTYPE=up\nMON_GROUP=web\nMON_LAST_SUMMARY=HTTP 200\nMON_OPSTATUS=1\n"
+            "MON_SERVICE=web\n");
+  // Without the flag only the configured arguments are passed.
+  cfg.mon_compatible = false;
+  j.type = "failure";
+  ASSERT_TRUE(send_exec(cfg, j).ok);
+  EXPECT_EQ(slurp(dir_ + "/argv"), "ops@example.org\n");
 }
 
 TEST_F(ExecSendTest, NonZeroExitIsAFailure) {

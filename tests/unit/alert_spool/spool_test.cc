@@ -63,6 +63,17 @@ TEST(AlertSpool, RecordRoundTrips) {
   EXPECT_EQ(back->created, j.created);
 }
 
+TEST(AlertSpool, RecordsWrittenBeforeSummaryExistedStillLoad) {
+  const std::string old =
+      R"({"v":1,"id":4,"route":"ops","sender":"mail","type":"failure","subject":"s","body":"b",)"
+      R"("kind":"server_down","severity":"warning","service":"web","server":"rs2",)"
+      R"("created":1,"attempts":0,"last_error":""})";
+  std::optional<Job> j = decode_job(old);
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->summary, "");
+  EXPECT_FALSE(decode_job(old.substr(0, old.size() - 1) + R"(,"summary":7})").has_value());
+}
+
 TEST(AlertSpool, RecordNameIsZeroPaddedForOrder) {
   EXPECT_EQ(job_record_name(42), "job-00000000000000000042.json");
 }
