@@ -50,8 +50,13 @@ int main(int argc, char** argv) {
     runner.on_config([e](const tandem::config::Config& cfg) { e->apply(cfg); });
     runner.on_status([e] { return e->status(); });
     runner.on_stop([e] { e->stop(); });
-    runner.add_command("health", [e](const tandem::ipc::Json&) {
-      return tandem::ipc::Reply::success(e->health());
+    runner.add_command("health", [e](const tandem::ipc::Json& args) {
+      const auto service = args.find("service");
+      const auto history = args.find("history");
+      return tandem::ipc::Reply::success(
+          e->health(service != args.end() && service->is_string() ? service->get<std::string>()
+                                                                   : std::string(),
+                    history == args.end() || !history->is_boolean() || history->get<bool>()));
     });
     runner.add_command("maintenance", [e](const tandem::ipc::Json& args) {
       const auto service = args.value("service", std::string());

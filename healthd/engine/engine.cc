@@ -278,7 +278,7 @@ ipc::Json Engine::status() const {
           {"director_outbox_note", "not consumed by tandem-director yet"}};
 }
 
-ipc::Json Engine::health() const {
+ipc::Json Engine::health(const std::string& only, bool with_history) const {
   const TimePoint t = now();
   auto entry_json = [t](const HistoryEntry& e) {
     return ipc::Json{{"ok", e.ok},
@@ -288,6 +288,7 @@ ipc::Json Engine::health() const {
   };
   ipc::Json services = ipc::Json::array();
   for (const auto& [name, svc] : services_) {
+    if (!only.empty() && name != only) continue;
     ipc::Json servers = ipc::Json::array();
     for (const auto& spec : svc.spec().servers) {
       const ServerState* h = svc.server(spec.id);
@@ -302,6 +303,7 @@ ipc::Json Engine::health() const {
       std::vector<std::pair<HistoryEntry, std::string>> merged;
       ipc::Json monitors = ipc::Json::array();
       ipc::Json target;
+      const bool named = h->checks().size() > 1;
       for (const auto& c : h->checks()) {
         const auto def = checks_.find(name + "/" + spec.id + "/" + c.spec.name);
         ipc::Json m = {{"monitor", c.spec.name},
@@ -315,12 +317,13 @@ ipc::Json Engine::health() const {
         }
         const auto l = c.health.last();
         m["last"] = l ? entry_json(*l) : ipc::Json();
+        // One monitor: its history is the server's, not repeated here.
         ipc::Json history = ipc::Json::array();
-        for (const auto& e : c.health.history()) {
-          history.push_back(entry_json(e));
+        for (const auto& e : with_history ? c.health.history() : std::vector<HistoryEntry>{}) {
+          if (named) history.push_back(entry_json(e));
           merged.emplace_back(e, c.spec.name);
         }
-        m["history"] = std::move(history);
+        if (named) m["history"] = std::move(history);
         // A down server's last result is the failing monitor's, the one that
         // explains the state; otherwise the most recent of all.
         if (l) {
@@ -335,7 +338,6 @@ ipc::Json Engine::health() const {
       }
       std::stable_sort(merged.begin(), merged.end(),
                        [](const auto& a, const auto& b) { return a.first.at < b.first.at; });
-      const bool named = h->checks().size() > 1;
       ipc::Json history = ipc::Json::array();
       for (const auto& [e, mon] : merged) {
         auto j = entry_json(e);

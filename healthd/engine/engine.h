@@ -49,7 +49,10 @@ class Engine {
   void stop();
 
   ipc::Json status() const;  // counts and the action outbox
-  ipc::Json health() const;  // every service and server in detail
+  // Every service and server in detail; `service` non-empty: that one only
+  // (replies are bounded by the control socket's queue, so a large table is
+  // read service by service); without history the reply is much smaller.
+  ipc::Json health(const std::string& service = {}, bool with_history = true) const;
 
  private:
   struct Check {

@@ -25,8 +25,10 @@ http/https:
   --sni NAME  --verify  --ca FILE  --expiry-warn DAYS
 telnet:   --send TEXT  --expect TEXT
 dns:      --name N  --type A|AAAA|CNAME|MX|TXT|NS|SOA  --rcode N  --value V
+          --require-answer  --tcp
 ping:     --socket auto|dgram|raw
 exec:     --program PATH  --arg A (repeatable, {host} {port} replaced)  --grace MS
+          --no-host (do not append the host, as exec without mon_compatible)
 prints the summary on the first line; exit 0 = ok, 1 = failed, 2 = usage
 )";
 
@@ -79,6 +81,12 @@ int main(int argc, char** argv) {
     if (opt == "--verify") {
       if (!http.tls) http.tls.emplace();
       http.tls->verify = true;
+      continue;
+    }
+    if (opt == "--require-answer" || opt == "--tcp" || opt == "--no-host") {
+      if (opt == "--require-answer") dns.require_answer = true;
+      if (opt == "--tcp") dns.tcp = true;
+      if (opt == "--no-host") exec.append_host = false;
       continue;
     }
     if (i + 1 >= args.size()) return usage("missing value for " + std::string(opt));
