@@ -29,13 +29,16 @@ Feeds::Feeds(boost::asio::io_context& io, const std::string& run_dir,
   vrrpd_.on_event([this](const ipc::Event& e) {
     if (e.topic == "vrrp.state") submit_all(intake_.vrrp_event(e.data), "vrrpd");
   });
-  healthd_.on_state([this](bool up, const std::string&) {
+  healthd_.on_state([this](bool up, const std::string& reason) {
+    // Only changes are logged: retries while a daemon is absent stay at debug.
+    log::info(std::string("alerts: healthd feed ") + (up ? "connected" : "lost: " + reason));
     if (!up) return;
     healthd_.request("health", ipc::Json::object(), [this](const ipc::Response& r) {
       if (r.ok) submit_all(intake_.health_snapshot(r.result), "healthd");
     });
   });
-  vrrpd_.on_state([this](bool up, const std::string&) {
+  vrrpd_.on_state([this](bool up, const std::string& reason) {
+    log::info(std::string("alerts: vrrpd feed ") + (up ? "connected" : "lost: " + reason));
     if (!up) return;
     vrrpd_.request("vrrp", ipc::Json::object(), [this](const ipc::Response& r) {
       // A vrrpd without the command yet: live events still arrive.
