@@ -200,11 +200,17 @@ void Engine::apply(const config::Config& cfg, const config::Node* node) {
   rebuild_groups(cfg);
   rebuild_sockets();
   start_trackers(cfg);
+  // Start every new instance first and let the groups follow afterwards: a
+  // member that starts as master must pull members that start after it.
+  std::vector<std::pair<Runtime*, Output>> started;
   for (auto& rt : rts_) {
     if (rt->inst->state() == State::kInitialize && rt->reason == "startup") {
-      handle(*rt, rt->inst->startup(now()), true);
+      Output out = rt->inst->startup(now());
+      handle(*rt, out, false);
+      started.emplace_back(rt.get(), std::move(out));
     }
   }
+  for (auto& [rt, out] : started) follow_group(*rt, out);
   arm_poll();
 }
 
@@ -479,10 +485,14 @@ void Engine::shutdown_one(Runtime& rt) {
 
 // ---- events -----------------------------------------------------------------
 
-void Engine::handle(Runtime& rt, const Output& out, bool follow_group) {
+void Engine::handle(Runtime& rt, const Output& out, bool follow) {
   for (const auto& a : out.actions) perform(rt, a);
   arm(rt, out);
-  if (!follow_group || rt.group < 0) return;
+  if (follow) follow_group(rt, out);
+}
+
+void Engine::follow_group(Runtime& rt, const Output& out) {
+  if (rt.group < 0) return;
   auto& group = *groups_[static_cast<std::size_t>(rt.group)];
   for (auto& mo : group.follow(now(), rt.member, out)) {
     for (auto& other : rts_) {
@@ -708,8 +718,14 @@ void Engine::receive(const std::string& device, std::span<const std::uint8_t> p)
   const RxResult r = check_receive(pkt, s.rx);
   const auto e = static_cast<std::size_t>(r.error);
   if (r.error != RxError::kOk) {
-    if (r.instance >= 0 && static_cast<std::size_t>(r.instance) < s.rts.size())
-      ++s.rts[static_cast<std::size_t>(r.instance)]->rx_errors[e];
+    // Checks that come before the VRID lookup (TTL, checksum, ...) still
+    // belong to an instance when the VRID byte names one of ours.
+    int index = r.instance;
+    if (index < 0 && pkt.payload.size() >= 2)
+      for (std::size_t i = 0; i < s.rx.size(); ++i)
+        if (s.rx[i].vrid == pkt.payload[1]) index = static_cast<int>(i);
+    if (index >= 0 && static_cast<std::size_t>(index) < s.rts.size())
+      ++s.rts[static_cast<std::size_t>(index)]->rx_errors[e];
     else
       ++unmatched_errors_[e];
     if (log::enabled(log::Level::kDebug))

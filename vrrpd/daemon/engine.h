@@ -76,6 +76,7 @@ class Engine {
   void rebuild_sockets();
   void start_trackers(const config::Config& cfg);
   void handle(Runtime& rt, const Output& out, bool follow_group);
+  void follow_group(Runtime& rt, const Output& out);
   void perform(Runtime& rt, const Action& a);
   void arm(Runtime& rt, const Output& out);
   void send_advert(Runtime& rt, std::uint8_t priority);
