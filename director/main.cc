@@ -1,15 +1,15 @@
 // tandem-director: wiring only. The runner owns flags, signals, logging, the
 // control socket and reloads; director/daemon turns the configuration into
-// shards and runs the packet workers.
+// shards and runs the packet workers; director/control (commands, healthd's
+// actions) and director/sync (the stream to tandem-syncd) reach the shards
+// through the same Shards.
 
 #include <memory>
 
 #include "common/runner/runner.h"
+#include "director/control/control.h"
 #include "director/daemon/daemon.h"
-
-// TODO(lead): #include "director/control/control.h" (H2) and
-// "director/sync/attach.h" (H7) once they exist, and call their attach()
-// below with d->shards().
+#include "director/sync/attach.h"
 
 int main(int argc, char** argv) {
   return tandem::runner::run_main("director", argc, argv, [](tandem::runner::Runner& runner) {
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     runner.on_config([d](const tandem::config::Config& cfg) { d->apply(cfg); });
     runner.on_status([d] { return d->status(); });
     runner.on_stop([d] { d->stop(); });
-    // TODO(lead): tandem::director::control::attach(runner, d->shards());
-    // TODO(lead): tandem::director::sync::attach(runner, d->shards());
+    tandem::director::control::attach(runner, d->shards());
+    tandem::director::sync::attach(runner, d->shards());
   });
 }
