@@ -127,7 +127,7 @@ class VrrpFailover(unittest.TestCase):
 
     def test_clean_stop_resigns(self):
         self.start_pair()
-        self.lab.stop("d1")
+        self.assertEqual(self.lab.stop("d1"), 0, self.lab.log("d1")[-3000:])
         self.wait_roles("d2", None)
         i = self.lab.instance("d2", "vip")
         self.assertGreaterEqual(i["counters"]["priority_zero_received"], 1)
@@ -170,6 +170,14 @@ class VrrpFailover(unittest.TestCase):
                                    vl.OUT_IP["d1"]])
         js = tt.run([ctl, "--run-dir", self.lab.run_dir("d2"), "--json", "vrrp"]).stdout
         self.assertIn('"state": "backup"', js)
+        # A reload with the same file leaves the running instances alone.
+        before = self.lab.instance("d1", "vip")["counters"]
+        tt.run([ctl, "--run-dir", self.lab.run_dir("d1"), "reload", "vrrpd"])
+        after = self.lab.instance("d1", "vip")["counters"]
+        self.assertEqual(self.lab.states("d1"), {"vip": "master", "dip": "master"})
+        self.assertEqual(after["became_master"], before["became_master"])
+        tt.wait_until(lambda: self.lab.instance("d1", "vip")["counters"]["adverts_sent"]
+                      > before["adverts_sent"] + 5, what="adverts after the reload")
         res = subprocess.run([ctl, "--run-dir", self.lab.work + "/nowhere", "vrrp"],
                              capture_output=True, text=True)
         self.assertEqual(res.returncode, 1)

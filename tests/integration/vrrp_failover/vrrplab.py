@@ -221,10 +221,12 @@ class VrrpLab:
             # As after a reboot: keepalived's vmacs (with the VIPs) are gone.
             for vrid in VMAC:
                 sh("ip", "-n", self.ns(node), "link", "del", "vrrp.%d" % vrid, check=False)
+        return p.returncode
 
     def stop(self, node):
-        """A clean stop (SIGTERM): a master resigns with priority 0."""
-        self.kill(node, signal.SIGTERM)
+        """A clean stop (SIGTERM): a master resigns with priority 0. Returns
+        the exit code (sanitizer builds exit non-zero on a leak)."""
+        return self.kill(node, signal.SIGTERM)
 
     def alive(self, node):
         p = self.procs.get(node)
