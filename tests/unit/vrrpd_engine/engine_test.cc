@@ -281,5 +281,32 @@ TEST_F(EngineTest, NotifyScriptAndDaemonTrackingForceFault) {
   EXPECT_EQ(inst("vip")["reason"], "daemon director down");
 }
 
+TEST_F(EngineTest, UnicastPeersGetTheAdvertFromTheLowerDevice) {
+  apply(yaml(with_priority(255) + "      unicast_peers: [198.18.40.9, 198.18.40.10]\n"));
+  ASSERT_EQ(host.ip.size(), 2U);
+  EXPECT_EQ(host.ip[0].dst, ip4("198.18.40.9"));
+  EXPECT_EQ(host.ip[1].dst, ip4("198.18.40.10"));
+  EXPECT_EQ(host.ip[0].ifindex, 2);
+  // A multicast advert is not from a configured peer's address: dropped.
+  engine.receive("eth0", packet(51, 100, "198.18.40.1"));
+  EXPECT_EQ(inst("vip")["counters"]["adverts_received"], 0);
+}
+
+TEST_F(EngineTest, HmacSignsEveryAdvertAndRefusesUnsignedOnes) {
+  const std::string auth =
+      "      authentication:\n        type: hmac-sha256\n        key: 0123456789abcdef0123\n";
+  apply(yaml(with_priority(255) + auth));
+  ASSERT_EQ(host.ip.size(), 1U);
+  const auto& p = host.ip[0].bytes;
+  ASSERT_GE(p.size(), 48U + 12U);
+  EXPECT_EQ(p[0], 0x4c);  // IHL 12: the 28-byte option follows the header
+  EXPECT_EQ(p[20], kAuthOptionType);
+  EXPECT_EQ(p[21], kAuthOptionSize);
+  EXPECT_EQ(p[48 + 1], 51);
+  apply(yaml(with_priority(100) + auth));  // an owner would refuse any advert first
+  engine.receive("eth0", packet(51, 100, "198.18.40.1"));
+  EXPECT_EQ(inst("vip")["counters"]["rx_errors"]["hmac-missing"], 1);
+}
+
 }  // namespace
 }  // namespace tandem::vrrp
