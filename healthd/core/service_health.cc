@@ -50,21 +50,23 @@ ServiceHealth::Entry ServiceHealth::make_entry(const RealServerSpec& spec) {
 
 ServiceHealth::ServiceHealth(ServiceSpec spec) : spec_(std::move(spec)) {
   for (const auto& s : spec_.servers) entries_.push_back(make_entry(s));
+  reindex();
   has_quorum_ = up_count() >= spec_.min_up;
 }
 
+void ServiceHealth::reindex() {
+  index_.clear();
+  for (std::size_t i = 0; i < entries_.size(); ++i) index_.try_emplace(entries_[i].spec.id, i);
+}
+
 ServiceHealth::Entry* ServiceHealth::find(std::string_view id) {
-  for (auto& e : entries_) {
-    if (e.spec.id == id) return &e;
-  }
-  return nullptr;
+  const auto it = index_.find(std::string(id));
+  return it == index_.end() ? nullptr : &entries_[it->second];
 }
 
 const ServerState* ServiceHealth::server(std::string_view id) const {
-  for (const auto& e : entries_) {
-    if (e.spec.id == id) return &e.state;
-  }
-  return nullptr;
+  const auto it = index_.find(std::string(id));
+  return it == index_.end() ? nullptr : &entries_[it->second].state;
 }
 
 int ServiceHealth::up_count() const {
@@ -213,6 +215,7 @@ ReloadReport ServiceHealth::reload(ServiceSpec spec, TimePoint now) {
   }
   spec_ = std::move(spec);
   entries_ = std::move(next);
+  reindex();
   update_quorum("reload", now, true);
   return report;
 }

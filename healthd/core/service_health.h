@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/util/clock.h"
@@ -191,8 +192,12 @@ class ServiceHealth {
   void on_transition(const Entry& e, bool up, const std::string& reason, TimePoint now);
   void update_quorum(const std::string& summary, TimePoint now, bool emit);
 
+  void reindex();
+
   ServiceSpec spec_;
   std::vector<Entry> entries_;
+  // id -> index in entries_: a result looks its server up once per check.
+  std::unordered_map<std::string, std::size_t> index_;
   bool has_quorum_ = false;
   bool restored_ = false;  // quorum came from a snapshot
   bool dirty_ = true;      // the desired table may differ from applied_

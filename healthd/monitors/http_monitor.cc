@@ -257,6 +257,10 @@ class HttpSession final : public Session {
 
   void close() override {
     Ec ignored;
+    // An abortive close (RST), as HAProxy's checks do: the answer is in, and
+    // a FIN would leave a TIME_WAIT socket per check on this host (600,000
+    // of them at 10,000 checks/s).
+    if (socket_.is_open()) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
     socket_.close(ignored);
   }
 

@@ -29,6 +29,8 @@ class TcpSession final : public Session {
   }
   void close() override {
     boost::system::error_code ignored;
+    // RST rather than FIN: no TIME_WAIT socket left behind per check.
+    if (socket_.is_open()) socket_.set_option(asio::socket_base::linger(true, 0), ignored);
     socket_.close(ignored);
   }
 
