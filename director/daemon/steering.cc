@@ -74,7 +74,7 @@ std::uint32_t steer(std::span<const std::uint8_t> f, const SteeringSpec& s) {
     return (std::uint32_t{f[o]} << 24) | (std::uint32_t{f[o + 1]} << 16) |
            (std::uint32_t{f[o + 2]} << 8) | f[o + 3];
   };
-  if (((std::uint32_t{f[12]} << 8) | f[13]) != 0x0800) return 0;
+  if (((std::uint32_t{f[kOffEtherType]} << 8) | f[kOffEtherType + 1]) != 0x0800) return 0;
   const std::uint32_t dst = be32(kOffDst);
   const bool to_vip = std::any_of(s.vips.begin(), s.vips.end(),
                                   [&](net::Ipv4 v) { return v.value == dst; });

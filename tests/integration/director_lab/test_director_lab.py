@@ -264,6 +264,11 @@ class DirectorLab(unittest.TestCase):
         # One client lands in one shard, so rr cycles through all three.
         self.assertEqual(sorted(got), ["rs1", "rs1", "rs2", "rs2", "rs3", "rs3"], got)
         self.assertEqual(got[:3], got[3:], got)
+        # The kernel is kept out of VIP traffic by our own nftables table.
+        self.assertTrue(self.bed.status()["nftables_guard"])
+        table = nsx("d", "nft", "list", "table", "inet", "tandem").stdout
+        self.assertIn("198.18.0.100", table)
+        self.assertIn("198.18.1.11 . tcp . 80", table)
 
     def test_2_nat_port_mapping(self):
         got = [self.bed.fetch("198.18.0.100", 8080) for _ in range(3)]
