@@ -4,6 +4,6 @@
 #include "syncd/service.h"
 
 int main(int argc, char** argv) {
-  return tandem::runner::run_main("syncd", argc, argv,
-                                  [](tandem::runner::Runner& runner) { tandem::syncd::attach(runner); });
+  return tandem::runner::run_main(
+      "syncd", argc, argv, [](tandem::runner::Runner& runner) { tandem::syncd::attach(runner); });
 }

@@ -30,7 +30,7 @@ using asio::ip::udp;
 using Stream = asio::local::stream_protocol;
 
 constexpr auto kTick = std::chrono::milliseconds(10);
-constexpr std::size_t kMaxFrame = 4096;                   // one record, options included
+constexpr std::size_t kMaxFrame = 4096;                    // one record, options included
 constexpr std::size_t kMaxStreamQueue = 64 * 1024 * 1024;  // installs not yet read by the director
 
 std::uint64_t fnv1a(std::string_view s) {
@@ -79,7 +79,8 @@ std::optional<sync::KeyRing> load_keys(const config::SyncAuth& auth, std::string
 
 class Service : public std::enable_shared_from_this<Service> {
  public:
-  explicit Service(runner::Runner& r) : runner_(r), io_(r.io()), udp_(r.io()), acceptor_(r.io()), timer_(r.io()) {}
+  explicit Service(runner::Runner& r)
+      : runner_(r), io_(r.io()), udp_(r.io()), acceptor_(r.io()), timer_(r.io()) {}
 
   void apply(const config::Config& cfg) {
     const config::Node* node = config::resolve_node(cfg, runner_.options().node);
@@ -91,8 +92,9 @@ class Service : public std::enable_shared_from_this<Service> {
     }
     if (engine_) {
       // Transport, addresses and identity change only on restart.
-      if (keys) engine_->reconfigure(*keys, static_cast<std::uint8_t>(cfg.sync.syncid),
-                                     cfg.sync.flush_interval);
+      if (keys)
+        engine_->reconfigure(*keys, static_cast<std::uint8_t>(cfg.sync.syncid),
+                             cfg.sync.flush_interval);
       return;
     }
     if (!cfg.sync.enabled) {
@@ -101,12 +103,11 @@ class Service : public std::enable_shared_from_this<Service> {
     }
     EngineConfig ec;
     const std::string node_name = node ? node->name : runner_.options().node;
-    ec.sender_id = (node ? std::uint64_t{node->address.value} << 32 : 0) |
-                   (fnv1a(node_name) & 0xffffffffULL);
-    ec.epoch = static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
+    ec.sender_id =
+        (node ? std::uint64_t{node->address.value} << 32 : 0) | (fnv1a(node_name) & 0xffffffffULL);
+    ec.epoch = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
     ec.syncid = static_cast<std::uint8_t>(cfg.sync.syncid);
     ec.keys = *keys;
     ec.flush_interval = cfg.sync.flush_interval;
@@ -195,8 +196,8 @@ class Service : public std::enable_shared_from_this<Service> {
     j["rejected"] = rej;
     j["rejected_total"] = total;
     const auto lag = engine_->lag();
-    j["lag_ms"] = {{"samples", lag.samples}, {"p50", lag.p50_ms}, {"p99", lag.p99_ms},
-                   {"max", lag.max_ms}};
+    j["lag_ms"] = {
+        {"samples", lag.samples}, {"p50", lag.p50_ms}, {"p99", lag.p99_ms}, {"max", lag.max_ms}};
     ipc::Json peers = ipc::Json::array();
     for (const auto& p : engine_->peers(now())) {
       peers.push_back({{"sender_id", p.sender_id},
@@ -271,11 +272,13 @@ class Service : public std::enable_shared_from_this<Service> {
     } else {
       if (!peer_) return udp_fail("unicast sync without a peer address");
       udp_.bind(udp::endpoint(asio::ip::address_v4(local_.value), port_), ec);
-      if (ec) return udp_fail("bind " + local_.to_string() + ":" + std::to_string(port_) + ": " +
-                              ec.message());
+      if (ec)
+        return udp_fail("bind " + local_.to_string() + ":" + std::to_string(port_) + ": " +
+                        ec.message());
       dest_ = udp::endpoint(asio::ip::address_v4(peer_->value), port_);
     }
-    log::info("sync: " + std::string(transport_ == config::SyncTransport::unicast ? "unicast" : "multicast") +
+    log::info("sync: " +
+              std::string(transport_ == config::SyncTransport::unicast ? "unicast" : "multicast") +
               " to " + destination_text());
     receive();
   }
@@ -478,8 +481,10 @@ class Service : public std::enable_shared_from_this<Service> {
       r = *override_;
     } else {
       for (const auto& [n, s] : instances_) {
-        if (s == "master") r = Role::master;
-        else if (r == Role::none) r = Role::backup;
+        if (s == "master")
+          r = Role::master;
+        else if (r == Role::none)
+          r = Role::backup;
       }
     }
     if (r != engine_->role()) {
@@ -543,7 +548,9 @@ class Service : public std::enable_shared_from_this<Service> {
 
 }  // namespace
 
-std::string stream_socket_path(const std::string& run_dir) { return run_dir + "/syncd.stream.sock"; }
+std::string stream_socket_path(const std::string& run_dir) {
+  return run_dir + "/syncd.stream.sock";
+}
 
 void attach(runner::Runner& runner) {
   auto s = std::make_shared<Service>(runner);

@@ -65,10 +65,11 @@ int run(const Globals& g, std::span<const std::string> args) {
   }
   std::cout << "role:      " << r.value("role", "?") << " (from " << r.value("role_source", "?")
             << ")\n"
-            << "transport: " << r.value("transport", "?") << " to "
-            << r.value("destination", "?") << ", syncid " << num(r, "syncid") << "\n"
-            << "director:  " << (r.value("director_connected", false) ? "connected" : "not connected")
-            << ", " << num(r, "mirror") << " entries known\n";
+            << "transport: " << r.value("transport", "?") << " to " << r.value("destination", "?")
+            << ", syncid " << num(r, "syncid") << "\n"
+            << "director:  "
+            << (r.value("director_connected", false) ? "connected" : "not connected") << ", "
+            << num(r, "mirror") << " entries known\n";
   if (!r.value("udp_error", std::string()).empty())
     std::cout << "socket:    " << r.value("udp_error", std::string()) << "\n";
   const Json lag = r.value("lag_ms", Json::object());
@@ -78,13 +79,14 @@ int run(const Globals& g, std::span<const std::string> args) {
                 lag.value("samples", 0));
   std::cout << "send lag:  " << buf << "\n";
   const Json c = r.value("counters", Json::object());
-  std::cout << "sent:      " << num(c, "sent_records") << " records in "
-            << num(c, "sent_datagrams") << " datagrams (" << num(c, "sent_bytes") << " bytes)\n"
-            << "received:  " << num(c, "received_records") << " records, "
-            << num(c, "installs") << " installed\n"
+  std::cout << "sent:      " << num(c, "sent_records") << " records in " << num(c, "sent_datagrams")
+            << " datagrams (" << num(c, "sent_bytes") << " bytes)\n"
+            << "received:  " << num(c, "received_records") << " records, " << num(c, "installs")
+            << " installed\n"
             << "rejected:  " << num(r, "rejected_total");
   const Json rej = r.value("rejected", Json::object());
-  for (auto it = rej.begin(); it != rej.end(); ++it) std::cout << " " << it.key() << "=" << it.value();
+  for (auto it = rej.begin(); it != rej.end(); ++it)
+    std::cout << " " << it.key() << "=" << it.value();
   std::cout << "\n"
             << "resync:    " << num(c, "resyncs_served") << " served, "
             << num(c, "resyncs_completed") << " received, " << num(c, "resync_requests_sent")

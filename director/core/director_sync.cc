@@ -102,8 +102,8 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
   }
   if (d == nullptr) return service_seen ? SyncInstall::no_server : SyncInstall::no_service;
 
-  const Duration life = c.timeout_s != 0 ? Duration(std::chrono::seconds(c.timeout_s))
-                        : c.is_template ? cfg_.timeouts.template_linger
+  const Duration life = c.timeout_s != 0              ? Duration(std::chrono::seconds(c.timeout_s))
+                        : c.is_template               ? cfg_.timeouts.template_linger
                         : c.protocol == Protocol::tcp ? cfg_.timeouts.of(c.state)
                                                       : cfg_.timeouts.udp;
   const ConnKey key{c.protocol, c.is_template, c.caddr, c.cport, c.vaddr, c.vport};

@@ -1,9 +1,9 @@
 #include "director/sync/attach.h"
 
+#include <array>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-#include <array>
 #include <deque>
 #include <memory>
 #include <vector>
@@ -32,7 +32,8 @@ std::uint32_t steering_mask(const Director& d) {
   std::uint32_t mask = 0xFFFFFFFFu;
   for (ServiceId id : d.services()) {
     const Service* s = d.service(id);
-    if (s != nullptr && s->config.persistence_timeout.count() > 0) mask &= s->config.persistence_mask;
+    if (s != nullptr && s->config.persistence_timeout.count() > 0)
+      mask &= s->config.persistence_mask;
   }
   return mask;
 }
@@ -150,7 +151,8 @@ class Link : public std::enable_shared_from_this<Link> {
     for (const auto& slot : slots) {
       for (const SyncConn& c : slot) {
         rec.clear();
-        if (tandem::sync::append_record(to_record(c), rec) != tandem::sync::SyncError::kOk) continue;
+        if (tandem::sync::append_record(to_record(c), rec) != tandem::sync::SyncError::kOk)
+          continue;
         ipc::append_frame(out, rec);
         ++records_sent_;
       }
@@ -271,11 +273,21 @@ class Link : public std::enable_shared_from_this<Link> {
             // A connection lives in exactly one shard: the one its packets reach.
             if (shard_of(c.caddr, mask, shard_count) != i) continue;
             switch (d.install_synced(c, t)) {
-              case SyncInstall::created: ++k.created; break;
-              case SyncInstall::updated: ++k.updated; break;
-              case SyncInstall::no_service: ++k.no_service; break;
-              case SyncInstall::no_server: ++k.no_server; break;
-              case SyncInstall::table_full: ++k.table_full; break;
+              case SyncInstall::created:
+                ++k.created;
+                break;
+              case SyncInstall::updated:
+                ++k.updated;
+                break;
+              case SyncInstall::no_service:
+                ++k.no_service;
+                break;
+              case SyncInstall::no_server:
+                ++k.no_server;
+                break;
+              case SyncInstall::table_full:
+                ++k.table_full;
+                break;
             }
           }
         },

@@ -11,7 +11,9 @@ constexpr std::uint32_t kFwdNat = 0, kFwdTunnel = 2, kFwdDr = 3;
 ts::ConnRecord to_record(const SyncConn& c) {
   ts::ConnRecord r;
   r.protocol = static_cast<std::uint8_t>(c.protocol);
-  r.flags = c.method == Forwarding::nat ? kFwdNat : c.method == Forwarding::tun ? kFwdTunnel : kFwdDr;
+  r.flags = c.method == Forwarding::nat   ? kFwdNat
+            : c.method == Forwarding::tun ? kFwdTunnel
+                                          : kFwdDr;
   if (c.method != Forwarding::nat) r.flags |= ts::kFlagNoOutput;
   if (c.inactive) r.flags |= ts::kFlagInactive;
   if (c.is_template) {
@@ -53,7 +55,8 @@ std::optional<SyncConn> from_record(const ts::ConnRecord& r) {
       return std::nullopt;
   }
   // The applier must range-check the state (common/sync/README.md).
-  if (r.state >= kTcpStateCount || (c.protocol == Protocol::udp && r.state != 0)) return std::nullopt;
+  if (r.state >= kTcpStateCount || (c.protocol == Protocol::udp && r.state != 0))
+    return std::nullopt;
   c.is_template = (r.flags & ts::kFlagTemplate) != 0;
   c.state = static_cast<TcpState>(r.state);
   c.inactive = (r.flags & ts::kFlagInactive) != 0;

@@ -23,7 +23,9 @@ const char* to_string(Role r) {
 
 namespace {
 
-std::size_t body_limit(const EngineConfig& c) { return sync::max_body_size(c.datagram_limit); }
+std::size_t body_limit(const EngineConfig& c) {
+  return sync::max_body_size(c.datagram_limit);
+}
 
 // Records without a timeout (should not happen from our director) still
 // leave the mirror eventually.
@@ -63,8 +65,8 @@ void Engine::set_role(Role r, TimePoint now) {
 }
 
 Engine::Key Engine::key_of(const ConnRecord& r) {
-  return Key{r.ipv6,  r.protocol, (r.flags & sync::kFlagTemplate) != 0, r.caddr, r.cport,
-             r.vaddr, r.vport,    r.fwmark};
+  return Key{r.ipv6,  r.protocol, (r.flags & sync::kFlagTemplate) != 0, r.caddr, r.cport, r.vaddr,
+             r.vport, r.fwmark};
 }
 
 void Engine::remember(const ConnRecord& r, TimePoint now) {
@@ -111,8 +113,7 @@ void Engine::local_record(const ConnRecord& r, TimePoint now) {
 void Engine::flush(TimePoint now) {
   if (builder_.empty()) return;
   const auto msg = builder_.finish();
-  const double waited =
-      std::chrono::duration<double, std::milli>(now - oldest_pending_).count();
+  const double waited = std::chrono::duration<double, std::milli>(now - oldest_pending_).count();
   lag_ms_.push_back(waited);
   if (lag_ms_.size() > kLagSamples) lag_ms_.pop_front();
   seal(EnvelopeKind::kData, msg, now);
@@ -275,7 +276,9 @@ void Engine::expire_mirror(TimePoint now) {
   }
 }
 
-void Engine::request_resync() { operator_resync_ = true; }
+void Engine::request_resync() {
+  operator_resync_ = true;
+}
 
 void Engine::tick(TimePoint now) {
   if (!builder_.empty() && now - batch_started_ >= cfg_.flush_interval) flush(now);
@@ -307,9 +310,13 @@ void Engine::tick(TimePoint now) {
   }
 }
 
-std::vector<std::vector<std::uint8_t>> Engine::take_outgoing() { return std::exchange(outgoing_, {}); }
+std::vector<std::vector<std::uint8_t>> Engine::take_outgoing() {
+  return std::exchange(outgoing_, {});
+}
 
-std::vector<ConnRecord> Engine::take_installs() { return std::exchange(installs_, {}); }
+std::vector<ConnRecord> Engine::take_installs() {
+  return std::exchange(installs_, {});
+}
 
 LagSummary Engine::lag() const {
   LagSummary s;

@@ -61,9 +61,9 @@ struct EngineCounters {
   std::uint64_t heartbeats_sent = 0;
   std::uint64_t received_datagrams = 0;  // accepted (authenticated, in order)
   std::uint64_t received_records = 0;
-  std::uint64_t installs = 0;  // handed to the local director
-  std::uint64_t own_datagrams = 0;  // our own multicast looped back: ignored
-  std::uint64_t unknown_peers = 0;  // more senders than max_peers: ignored
+  std::uint64_t installs = 0;          // handed to the local director
+  std::uint64_t own_datagrams = 0;     // our own multicast looped back: ignored
+  std::uint64_t unknown_peers = 0;     // more senders than max_peers: ignored
   std::uint64_t rejected_records = 0;  // single records dropped inside good messages
   std::uint64_t resync_requests_sent = 0;
   std::uint64_t resync_requests_received = 0;

@@ -27,8 +27,12 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr net::Ipv4 kVip{0xC6120064u};  // 198.18.0.100
-net::Ipv4 client(std::uint32_t n) { return net::Ipv4{0xC6120000u + n}; }
-net::Ipv4 real(std::uint32_t n) { return net::Ipv4{0xC6120100u + n}; }
+net::Ipv4 client(std::uint32_t n) {
+  return net::Ipv4{0xC6120000u + n};
+}
+net::Ipv4 real(std::uint32_t n) {
+  return net::Ipv4{0xC6120100u + n};
+}
 
 class SyncLinkTest : public ::testing::Test {
  protected:
@@ -104,7 +108,8 @@ class SyncLinkTest : public ::testing::Test {
       std::vector<std::uint8_t> frame;
       while (decoder_.next(frame) == ipc::FrameDecoder::Status::kFrame) {
         tandem::sync::ConnRecord r;
-        if (tandem::sync::decode_stream_record(frame, r) == tandem::sync::SyncError::kOk) got.push_back(r);
+        if (tandem::sync::decode_stream_record(frame, r) == tandem::sync::SyncError::kOk)
+          got.push_back(r);
       }
     }
     return got;
@@ -121,7 +126,8 @@ class SyncLinkTest : public ::testing::Test {
 TEST_F(SyncLinkTest, SnapshotLiveEventsAndInstallInTheOwningShard) {
   config::Config cfg;
   cfg.sync.enabled = true;
-  runner::Runner r("director", options_, cfg, [](const std::string&) { return config::LoadResult{}; });
+  runner::Runner r("director", options_, cfg,
+                   [](const std::string&) { return config::LoadResult{}; });
   // A connection that exists before syncd is reached: it must come in the snapshot.
   syn(shards_.shard(0), 1, 1001);
   sync::attach(r, shards_);

@@ -1,6 +1,8 @@
 // tandem-syncd's engine: two engines wired back to back through a "network"
 // the test controls (deliver, drop, replay, corrupt), on a FakeClock.
 
+#include "syncd/core/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +10,6 @@
 
 #include "common/sync/envelope.h"
 #include "common/sync/message.h"
-#include "syncd/core/engine.h"
 
 namespace tandem::syncd {
 namespace {
