@@ -199,12 +199,19 @@ def run_healthd(args, n, work):
 
 def run_haproxy(args, n, work):
     cfg, sock = haproxy_config(n, work)
+    if os.path.exists(sock):
+        os.unlink(sock)  # the previous N's: it would look ready
     log = open(os.path.join(work, "haproxy-%d.log" % n), "w")
     proc = subprocess.Popen(in_ns(args.haproxy, "-db", "-f", cfg), stdout=log,
                             stderr=subprocess.STDOUT)
     try:
         wait_until(lambda: os.path.exists(sock), 30, "haproxy stats socket")
-        up = lambda: sum(s["status"] == "UP" for s in haproxy_servers(sock))
+        def up():
+            try:
+                return sum(s["status"] == "UP" for s in haproxy_servers(sock))
+            except OSError:
+                return 0
+
         wait_until(lambda: up() >= 0.99 * n, 60, "haproxy: 99%% of %d servers up" % n)
         r = measure(proc.pid, args.window)
         r["up"] = up()

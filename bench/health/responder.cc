@@ -1,10 +1,11 @@
-// The endpoints of the checker benchmark: one thread, one listening socket
+// The endpoints of the checker benchmark: two threads, one listening socket
 // per port given, answering every request with 200 "ok" and closing. With
 // the namespace's 198.18.0.0/16 routed to lo as local, a listener on
 // 0.0.0.0:80 is ten thousand endpoints at once, so the endpoints cost the
 // machine one cheap process however many there are. Counts requests;
 // GET /count answers the count so far.
 #include <array>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -20,7 +22,7 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-std::uint64_t g_requests = 0;
+std::atomic<std::uint64_t> g_requests{0};
 
 struct Conn : std::enable_shared_from_this<Conn> {
   explicit Conn(tcp::socket s) : sock(std::move(s)) {}
@@ -32,7 +34,7 @@ struct Conn : std::enable_shared_from_this<Conn> {
       if (ec) return;
       const std::string_view req(self->buf.data(), n);
       if (req.starts_with("GET /count ")) {
-        const std::string body = std::to_string(g_requests) + "\n";
+        const std::string body = std::to_string(g_requests.load()) + "\n";
         self->reply = "HTTP/1.0 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
                       "\r\nConnection: close\r\n\r\n" + body;
       } else {
@@ -75,5 +77,8 @@ int main(int argc, char** argv) {
     accept_loop(*a);
     acceptors.push_back(std::move(a));
   }
+  // Two threads, so the endpoints keep up with a checker on a busy machine.
+  std::thread second([&io] { io.run(); });
   io.run();
+  second.join();
 }

@@ -13,6 +13,8 @@ struct CheckResult {
   std::string summary;  // one line, e.g. "HTTP 503 (expected 200)"
   Duration latency{};
   std::string detail;  // bounded extra text (exec output, headers) for alerts
+  // Not a failure, but worth an event (a certificate close to expiry).
+  std::string warning;
 };
 
 }  // namespace tandem::health

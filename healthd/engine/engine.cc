@@ -228,6 +228,19 @@ void Engine::on_result(const std::string& key, const CheckResult& result) {
   if (it == checks_.end()) return;
   const TimePoint t = now();
   ++results_;
+  if (result.warning != it->second.warned) {
+    it->second.warned = result.warning;
+    if (!result.warning.empty()) {
+      const auto& d = it->second.def;
+      log::warn("health.cert_expiry " + d.service + "/" + d.server + " (" + d.monitor +
+                "): " + result.warning);
+      if (publish_)
+        publish_("health.cert_expiry", {{"service", d.service},
+                                        {"server", d.server},
+                                        {"monitor", d.monitor},
+                                        {"summary", result.warning}});
+    }
+  }
   scheduler_.finish(key, result.ok, t);
   auto svc = services_.find(it->second.def.service);
   if (svc != services_.end()) {

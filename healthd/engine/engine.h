@@ -58,6 +58,7 @@ class Engine {
   struct Check {
     CheckDef def;
     std::unique_ptr<Monitor> monitor;
+    std::string warned;  // the warning last published, so it is said once
   };
 
   void arm();

@@ -170,10 +170,11 @@ class HttpSession final : public Session {
     int days = 0, secs = 0;
     if (ASN1_TIME_diff(&days, &secs, nullptr, X509_get0_notAfter(cert)) == 1) {
       if (days < 0 || (days == 0 && secs < 0)) {
-        expiry_note_ = "; certificate expired " + std::to_string(-days) + " days ago";
+        warning_ = "certificate expired " + std::to_string(-days) + " days ago";
       } else if (days < warn) {
-        expiry_note_ = "; certificate expires in " + std::to_string(days) + " days";
+        warning_ = "certificate expires in " + std::to_string(days) + " days";
       }
+      if (!warning_.empty()) expiry_note_ = "; " + warning_;
     }
     X509_free(cert);
   }

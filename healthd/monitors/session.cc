@@ -56,7 +56,7 @@ void Session::finish(bool ok, std::string summary, std::string detail) {
   close();
   CheckResult r{ok, std::move(summary),
                 std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started_),
-                std::move(detail)};
+                std::move(detail), std::move(warning_)};
   // Posted so the caller's handler never runs inside start() or a socket
   // handler of ours; keeps `this` alive until then.
   asio::post(io_, [s = shared_from_this(), r = std::move(r)]() mutable { s->done_(std::move(r)); });

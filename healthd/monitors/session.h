@@ -46,6 +46,7 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   const char* phase_ = "starting";
+  std::string warning_;  // copied into the result
   MonoTime started_;
   MonoTime deadline_;
 

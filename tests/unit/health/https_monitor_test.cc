@@ -197,8 +197,11 @@ TEST_F(HttpsMonitor, ExpiryWarningIsInTheSummary) {
   auto r = run(*expiring_, p);
   EXPECT_TRUE(r.ok);
   EXPECT_EQ(r.summary, "HTTP 200; certificate expires in 5 days");
+  EXPECT_EQ(r.warning, "certificate expires in 5 days");  // the engine's cert_expiry event
   p.tls->expiry_warning_days = 5;
-  EXPECT_EQ(run(*expiring_, p).summary, "HTTP 200");
+  r = run(*expiring_, p);
+  EXPECT_EQ(r.summary, "HTTP 200");
+  EXPECT_EQ(r.warning, "");
 }
 
 TEST_F(HttpsMonitor, StatusAndBodyRulesApplyOverTls) {

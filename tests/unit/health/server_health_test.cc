@@ -10,10 +10,10 @@ namespace {
 using std::chrono::seconds;
 
 CheckResult ok(std::string s = "ok") {
-  return {true, std::move(s), {}, {}};
+  return {true, std::move(s), {}, {}, {}};
 }
 CheckResult bad(std::string s = "connection refused") {
-  return {false, std::move(s), {}, {}};
+  return {false, std::move(s), {}, {}, {}};
 }
 
 TEST(ServerHealth, StartsDownByDefaultAndNeedsRiseSuccesses) {
@@ -115,7 +115,7 @@ TEST(ServerHealth, HistoryIsABoundedRingOldestFirst) {
   ServerHealth h(p);
   EXPECT_FALSE(h.last());
   for (int i = 0; i < 5; ++i) {
-    h.record(CheckResult{i % 2 == 0, "r" + std::to_string(i), std::chrono::milliseconds(i), {}},
+    h.record(CheckResult{i % 2 == 0, "r" + std::to_string(i), std::chrono::milliseconds(i), {}, {}},
              clock.now());
     clock.advance(seconds(1));
   }

@@ -13,10 +13,10 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 CheckResult ok(std::string s = "ok") {
-  return {true, std::move(s), {}, {}};
+  return {true, std::move(s), {}, {}, {}};
 }
 CheckResult bad(std::string s = "connection refused") {
-  return {false, std::move(s), {}, {}};
+  return {false, std::move(s), {}, {}, {}};
 }
 
 RealServerSpec rs(std::string id, int weight, int rise = 1, int fall = 1,
