@@ -226,7 +226,7 @@ sync:
   EXPECT_TRUE(s.resync.enabled);
   EXPECT_EQ(s.resync.timeout, 30s);
   EXPECT_EQ(s.resync.max_rate, 0u);
-  EXPECT_EQ(s.flush_interval, 100ms);
+  EXPECT_EQ(s.flush_interval, 20ms);
   EXPECT_EQ(s.refresh_interval, 120s);
   EXPECT_FALSE(Config{}.sync.enabled);
 }

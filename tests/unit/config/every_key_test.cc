@@ -185,7 +185,7 @@ sync:
       - {id: 2, key_file: /etc/tandem/sync2.key}
     active_key: 2
   resync: {enabled: false, timeout: 10s, max_rate: 50000}
-  flush_interval: 20ms
+  flush_interval: 50ms
   refresh_interval: 5m
 alerts:
   spool_dir: /var/tmp/tandem-spool
@@ -450,7 +450,7 @@ TEST(ConfigEveryKey, Sync) {
   EXPECT_FALSE(s.resync.enabled);
   EXPECT_EQ(s.resync.timeout, 10s);
   EXPECT_EQ(s.resync.max_rate, 50000u);
-  EXPECT_EQ(s.flush_interval, 20ms);
+  EXPECT_EQ(s.flush_interval, 50ms);
   EXPECT_EQ(s.refresh_interval, 5min);
 }
 
