@@ -316,24 +316,31 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 1 << 20)), hard))
     started = datetime.datetime.utcnow()
     work = tempfile.mkdtemp(prefix="tandem-bench-health-")
-    rows = []
+    rows, failures = [], []
     try:
         responder = setup_ns(args)
         wait_until(lambda: sh(*in_ns("curl", "-s", "http://198.18.255.254/count"),
                               check=False).returncode == 0, 20, "responder")
         for n in [int(x) for x in args.counts.split(",")]:
-            if args.only in (None, "tandem-healthd"):
-                rows.append((n, "tandem-healthd", run_healthd(args, n, work)))
-                print(n, "tandem-healthd", rows[-1][2], flush=True)
-            if args.only in (None, "haproxy"):
-                rows.append((n, "haproxy", run_haproxy(args, n, work)))
-                print(n, "haproxy", rows[-1][2], flush=True)
+            for name, fn in (("tandem-healthd", run_healthd), ("haproxy", run_haproxy)):
+                if args.only not in (None, name):
+                    continue
+                try:
+                    rows.append((n, name, fn(args, n, work)))
+                except (RuntimeError, OSError) as e:
+                    # Reported, not fatal: the other rows still say something.
+                    failures.append("N=%d %s: %s" % (n, name, e))
+                    print(failures[-1], flush=True)
+                    continue
+                print(n, name, rows[-1][2], flush=True)
         responder.kill()
         responder.wait()
     finally:
         teardown_ns()
         shutil.rmtree(work, ignore_errors=True)
     text = report(args, rows, started)
+    if failures:
+        text += "\nNot measured:\n\n" + "".join("- %s\n" % f for f in failures)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "checkers-%s.md" % started.strftime("%Y%m%d-%H%M"))
     with open(path, "w") as f:
