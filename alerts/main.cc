@@ -20,7 +20,15 @@ int main(int argc, char** argv) {
         runner.io(), [&runner](std::string_view topic, const tandem::ipc::Json& data) {
           runner.publish(topic, data);
         });
-    runner.on_config([engine](const tandem::config::Config& cfg) { engine->apply(cfg); });
+    runner.on_config([engine, run_dir = runner.options().run_dir](const tandem::config::Config& cfg) {
+      if (!cfg.alerts.spool_dir.empty() && cfg.alerts.spool_dir.front() == '/') {
+        engine->apply(cfg);
+        return;
+      }
+      tandem::config::Config resolved = cfg;
+      resolved.alerts.spool_dir = run_dir + "/" + cfg.alerts.spool_dir;
+      engine->apply(resolved);
+    });
     auto feeds =
         std::make_shared<tandem::alerts::Feeds>(runner.io(), runner.options().run_dir, engine);
     runner.own(feeds);

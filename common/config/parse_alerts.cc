@@ -283,7 +283,16 @@ void parse_route(const Value& v, Config& cfg) {
 void parse_alerts(const Value& v, Config& cfg) {
   Map m(v, {"spool_dir", "senders", "routes"});
   if (!m.valid()) return;
-  m.read_path("spool_dir", cfg.alerts.spool_dir);
+  // A relative spool_dir is resolved against the daemon's run directory, so
+  // two alertd on one host (the lab's directors) never share a spool.
+  if (auto sd = m.get("spool_dir")) {
+    if (auto text = sd->string()) {
+      if (text->empty() || text->find('\0') != std::string::npos)
+        sd->error("expected a path");
+      else
+        cfg.alerts.spool_dir = *text;
+    }
+  }
   if (auto s = m.get("senders")) {
     for (const Value::Entry& e : s->entries()) parse_sender(e, cfg);
   }

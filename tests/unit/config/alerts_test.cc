@@ -165,14 +165,14 @@ alerts:
 TEST(ConfigAlerts, ExecSenderAndSenderTypes) {
   LoadResult r = load(R"(
 alerts:
-  spool_dir: spool
+  spool_dir: ""
   senders:
     x: {type: exec, path: alert.sh}
     y: {type: sms, number: 123}
     z: {path: /bin/true}
 )");
   ASSERT_EQ(r.errors.size(), 5u) << format_diagnostics(r.errors);
-  EXPECT_TRUE(has_error(r, 2, 14, "alerts.spool_dir", "expected an absolute path"));
+  EXPECT_TRUE(has_error(r, 2, 14, "alerts.spool_dir", "expected a path"));
   // An unknown type allows the keys of every type, but no others.
   EXPECT_TRUE(has_error(r, 5, 20, "alerts.senders.y.number", "unknown key 'number'"));
   EXPECT_TRUE(has_error(r, 4, 27, "alerts.senders.x.path", "expected an absolute path"));
@@ -182,4 +182,14 @@ alerts:
 }
 
 }  // namespace
+
+TEST(ConfigAlerts, RelativeSpoolDirIsKeptForTheRunDirectory) {
+  LoadResult r = load(R"(
+alerts:
+  spool_dir: spool
+)");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.config->alerts.spool_dir, "spool");
+}
+
 }  // namespace tandem::config
