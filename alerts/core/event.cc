@@ -6,12 +6,16 @@
 namespace tandem::alerts {
 namespace {
 
-constexpr std::array<std::pair<EventKind, std::string_view>, 9> kKindNames = {{
+constexpr std::array<std::pair<EventKind, std::string_view>, 13> kKindNames = {{
     {EventKind::kServerDown, "server_down"},
     {EventKind::kServerUp, "server_up"},
     {EventKind::kQuorumLost, "quorum_lost"},
     {EventKind::kQuorumRestored, "quorum_restored"},
     {EventKind::kRoleChange, "role_change"},
+    {EventKind::kVrrpMaster, "vrrp_master"},
+    {EventKind::kVrrpBackup, "vrrp_backup"},
+    {EventKind::kVrrpFault, "vrrp_fault"},
+    {EventKind::kCertExpiry, "cert_expiry"},
     {EventKind::kSyncTrouble, "sync_trouble"},
     {EventKind::kSyncRestored, "sync_restored"},
     {EventKind::kDaemonRestart, "daemon_restart"},
@@ -38,6 +42,10 @@ Family family(EventKind k) {
     case EventKind::kSyncRestored:
       return Family::kSync;
     case EventKind::kRoleChange:
+    case EventKind::kVrrpMaster:
+    case EventKind::kVrrpBackup:
+    case EventKind::kVrrpFault:
+    case EventKind::kCertExpiry:
     case EventKind::kDaemonRestart:
     case EventKind::kTest:
       return Family::kNone;

@@ -17,7 +17,11 @@ enum class EventKind : std::uint8_t {
   kServerUp,
   kQuorumLost,
   kQuorumRestored,
-  kRoleChange,
+  kRoleChange,  // a role change of unknown direction (the `event` command's role_change)
+  kVrrpMaster,  // this director became master
+  kVrrpBackup,  // ... became backup (or init): it lost or never had mastership
+  kVrrpFault,
+  kCertExpiry,  // a monitored certificate nears its end
   kSyncTrouble,
   kSyncRestored,  // closes a sync_trouble episode
   kDaemonRestart,

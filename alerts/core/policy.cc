@@ -26,7 +26,13 @@ bool PolicyEngine::matches(const Route& r, const Event& ev) const {
     return false;
   }
   if (is_test) return true;  // a test must reach every route it can, whatever its filters
-  if (!r.match.kinds.empty() && !contains(r.match.kinds, ev.kind) &&
+  // A role change of unknown direction (role_change from the `event`
+  // command) reaches a route that asks for any of the VRRP kinds.
+  const bool any_role = ev.kind == EventKind::kRoleChange &&
+                        (contains(r.match.kinds, EventKind::kVrrpMaster) ||
+                         contains(r.match.kinds, EventKind::kVrrpBackup) ||
+                         contains(r.match.kinds, EventKind::kVrrpFault));
+  if (!r.match.kinds.empty() && !contains(r.match.kinds, ev.kind) && !any_role &&
       !(is_recovery(ev.kind) && contains(r.match.kinds, failure_kind_of(ev.kind)))) {
     return false;
   }

@@ -67,9 +67,29 @@ const Json* instance_list(const Json& result) {
 
 }  // namespace
 
+std::vector<Event> Intake::cert_event(const Json& data) {
+  auto service = data.is_object() ? str(data, "service") : std::nullopt;
+  auto server = data.is_object() ? str(data, "server") : std::nullopt;
+  if (!service || service->empty() || !server || server->empty()) {
+    ++stats_.malformed;
+    return {};
+  }
+  ++stats_.events;
+  Event ev;
+  ev.kind = EventKind::kCertExpiry;
+  ev.severity = Severity::kWarning;
+  ev.service = *service;
+  ev.server = *server;
+  ev.summary = str_or(data, "summary", "certificate expires soon");
+  ev.detail = "reported by tandem-healthd (health.cert_expiry, monitor " +
+              str_or(data, "monitor", "?") + ")";
+  return {ev};
+}
+
 std::vector<Event> Intake::health_event(std::string_view topic, const Json& data) {
   const bool down = topic == "health.server_down", up = topic == "health.server_up";
   const bool lost = topic == "health.quorum_lost", restored = topic == "health.quorum_restored";
+  if (topic == "health.cert_expiry") return cert_event(data);
   if (!down && !up && !lost && !restored) {
     ++stats_.ignored;
     return {};
@@ -153,7 +173,9 @@ std::optional<Event> Intake::vrrp_change(const std::string& instance, const std:
   const std::string state = str_or(data, "state", "");
   if (state.empty()) return std::nullopt;
   Event ev;
-  ev.kind = EventKind::kRoleChange;
+  ev.kind = state == "master"  ? EventKind::kVrrpMaster
+            : state == "fault" ? EventKind::kVrrpFault
+                               : EventKind::kVrrpBackup;
   ev.severity = role_severity(state, previous);
   ev.service = instance;
   ev.summary = instance + " is " + state;

@@ -50,6 +50,7 @@ class Intake {
     bool up = false;
     std::string summary;
   };
+  std::vector<Event> cert_event(const ipc::Json& data);
   std::optional<Event> vrrp_change(const std::string& instance, const std::string& previous,
                                    const ipc::Json& data);
 

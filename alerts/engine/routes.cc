@@ -15,15 +15,17 @@ EventKind from_config(config::EventKind k) {
     case config::EventKind::quorum_restored:
       return EventKind::kQuorumRestored;
     case config::EventKind::vrrp_master:
+      return EventKind::kVrrpMaster;
     case config::EventKind::vrrp_backup:
+      return EventKind::kVrrpBackup;
     case config::EventKind::vrrp_fault:
-      return EventKind::kRoleChange;
+      return EventKind::kVrrpFault;
     case config::EventKind::sync_peer_lost:
       return EventKind::kSyncTrouble;
     case config::EventKind::sync_peer_restored:
       return EventKind::kSyncRestored;
     case config::EventKind::cert_expiry:
-      return EventKind::kSyncTrouble;
+      return EventKind::kCertExpiry;
     case config::EventKind::daemon_down:
     case config::EventKind::daemon_up:
       return EventKind::kDaemonRestart;

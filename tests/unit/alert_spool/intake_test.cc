@@ -104,7 +104,7 @@ TEST(AlertIntake, VrrpStateBecomesARoleChangeNotice) {
                {"vips", {"198.18.0.100/24"}}};
   auto ev = in.vrrp_event(data);
   ASSERT_EQ(ev.size(), 1u);
-  EXPECT_EQ(ev[0].kind, EventKind::kRoleChange);
+  EXPECT_EQ(ev[0].kind, EventKind::kVrrpMaster);
   EXPECT_EQ(ev[0].severity, Severity::kWarning);
   EXPECT_EQ(ev[0].service, "vi_web");
   EXPECT_EQ(ev[0].summary, "vi_web is master (was backup): higher priority");
@@ -137,4 +137,31 @@ TEST(AlertIntake, VrrpSnapshotReportsRoleChangesMissedWhileDisconnected) {
 }
 
 }  // namespace
+TEST(AlertIntake, VrrpKindFollowsTheNewState) {
+  Intake in;
+  auto kind_for = [&in](const char* state, const char* previous) {
+    auto ev = in.vrrp_event({{"instance", "vi"}, {"state", state}, {"previous", previous}});
+    return ev.size() == 1 ? ev[0].kind : EventKind::kTest;
+  };
+  EXPECT_EQ(kind_for("master", "backup"), EventKind::kVrrpMaster);
+  EXPECT_EQ(kind_for("backup", "master"), EventKind::kVrrpBackup);
+  EXPECT_EQ(kind_for("fault", "master"), EventKind::kVrrpFault);
+  EXPECT_EQ(kind_for("backup", "init"), EventKind::kVrrpBackup);
+}
+
+TEST(AlertIntake, CertificateExpiryWarning) {
+  Intake in;
+  auto ev = in.health_event("health.cert_expiry", {{"service", "web-tls"},
+                                                   {"server", "rs1"},
+                                                   {"monitor", "tls-health"},
+                                                   {"summary", "certificate expires in 5 days"}});
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].kind, EventKind::kCertExpiry);
+  EXPECT_EQ(ev[0].severity, Severity::kWarning);
+  EXPECT_EQ(ev[0].server, "rs1");
+  EXPECT_EQ(ev[0].summary, "certificate expires in 5 days");
+  EXPECT_TRUE(in.health_event("health.cert_expiry", {{"service", "web-tls"}}).empty());
+  EXPECT_EQ(in.stats().malformed, 1u);
+}
+
 }  // namespace tandem::alerts

@@ -33,9 +33,9 @@ TEST(AlertRoutes, ConfigRouteMapsToPolicy) {
   EXPECT_EQ(p.senders, (std::vector<std::string>{"mail", "page"}));
   EXPECT_EQ(p.match.min_severity, Severity::kWarning);  // the lowest listed
   EXPECT_EQ(p.match.services, (std::vector<std::string>{"web"}));
-  // Both vrrp kinds are one role_change kind, listed once.
-  EXPECT_EQ(p.match.kinds,
-            (std::vector<EventKind>{EventKind::kRoleChange, EventKind::kServerDown}));
+  // Each vrrp kind stays its own, so a route can ask for faults only.
+  EXPECT_EQ(p.match.kinds, (std::vector<EventKind>{EventKind::kVrrpMaster, EventKind::kVrrpFault,
+                                                   EventKind::kServerDown}));
   EXPECT_EQ(p.policy.alertafter_count, 3u);
   EXPECT_EQ(p.policy.alertafter_window, 60s);
   EXPECT_EQ(p.policy.alertevery, 600s);

@@ -277,6 +277,28 @@ TEST_F(PolicyTest, RouteMatching) {
   EXPECT_TRUE(engine->on_event(ev(EventKind::kRoleChange, "MASTER"), clock.now(), local).empty());
 }
 
+TEST_F(PolicyTest, VrrpKindsAreMatchedSeparately) {
+  Route faults = route({}, {"page"});
+  faults.name = "faults";
+  faults.match.kinds = {EventKind::kVrrpFault};
+  engine = std::make_unique<PolicyEngine>(std::vector<Route>{faults});
+  EXPECT_TRUE(engine->on_event(ev(EventKind::kVrrpMaster, "vi is master", Severity::kWarning, ""),
+                               clock.now(), local)
+                  .empty());
+  EXPECT_TRUE(engine->on_event(ev(EventKind::kVrrpBackup, "vi is backup", Severity::kWarning, ""),
+                               clock.now(), local)
+                  .empty());
+  EXPECT_EQ(engine->on_event(ev(EventKind::kVrrpFault, "vi is fault", Severity::kCritical, ""),
+                             clock.now(), local)
+                .size(),
+            1u);
+  // role_change (the event command's, direction unknown) reaches any VRRP route.
+  EXPECT_EQ(engine->on_event(ev(EventKind::kRoleChange, "vi changed", Severity::kWarning, ""),
+                             clock.now(), local)
+                .size(),
+            1u);
+}
+
 TEST_F(PolicyTest, NoticesAreRateLimitedByAlertevery) {
   RoutePolicy p;
   p.alertevery = minutes(10);
