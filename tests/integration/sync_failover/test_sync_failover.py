@@ -2,17 +2,10 @@
 """The lab (prefix h7l, etc/tandem/lab.yaml: NAT web service on the VIP,
 sync unicast between dir1 and dir2): the client holds 200 keep-alive HTTP
 connections through the VIP, dir2's director learns them from syncd, then
-every daemon of dir1 is killed with SIGKILL. vrrpd on dir2 takes the VIP and
-the DIP, and every connection must keep exchanging requests through dir2.
-Counts are printed. Everything is removed afterwards (Lab.__exit__).
-
-NOT REGISTERED WITH CTEST YET: written before the director's data plane,
-vrrpd and the sync wiring could be built together on the shared machine, so
-it has never run. To enable it add a CMakeLists.txt here:
-  add_test(NAME integration.sync_failover COMMAND /usr/bin/python3
-           ${CMAKE_CURRENT_SOURCE_DIR}/test_sync_failover.py)
-  set_tests_properties(integration.sync_failover PROPERTIES LABELS integration
-           RESOURCE_LOCK netns TIMEOUT 400 ENVIRONMENT "TANDEM_BIN=${CMAKE_BINARY_DIR}/bin")
+dir1 fails: every daemon of dir1 is killed with SIGKILL, or (separately)
+both of dir1's links are pulled. vrrpd on dir2 takes the VIP and the DIP,
+and every connection must keep exchanging requests through dir2. Counts are
+printed. Everything is removed afterwards (Lab.__exit__).
 """
 import json
 import os
@@ -47,6 +40,18 @@ class SyncFailover(unittest.TestCase):
             return {}
 
     def test_connections_survive_kill_of_the_active_director(self):
+        def kill_dir1():
+            pids = tt.run(["ip", "netns", "pids", PREFIX + "-dir1"]).stdout.split()
+            subprocess.run(["kill", "-KILL"] + pids, check=False)
+        self.fail_over(kill_dir1, "kill -9 of dir1")
+
+    def test_connections_survive_pulled_links_of_the_active_director(self):
+        def pull_links():
+            for dev in ("out0", "in0"):
+                tt.run(["ip", "-n", PREFIX + "-dir1", "link", "set", dev, "down"])
+        self.fail_over(pull_links, "dir1's links pulled")
+
+    def fail_over(self, fail, what):
         with tt.Lab(PREFIX) as lab:
             tt.wait_until(lambda: (self.vrrp_state(lab, "dir1") or {}).get("vip") == "master",
                           timeout=60, what="dir1 master")
@@ -57,6 +62,7 @@ class SyncFailover(unittest.TestCase):
             work = tempfile.mkdtemp(prefix="tandem-h7l-")
             stop = os.path.join(work, "stop")
             out = open(os.path.join(work, "holder.out"), "w+")
+            self.addCleanup(out.close)
             holder = subprocess.Popen(
                 ["ip", "netns", "exec", PREFIX + "-client", "/usr/bin/python3", HOLDER, VIP, "80",
                  str(N), stop], stdout=out, stderr=subprocess.STDOUT)
@@ -72,8 +78,7 @@ class SyncFailover(unittest.TestCase):
             tt.wait_until(lambda: self.sync_status(lab, "dir2").get("counters", {})
                           .get("installs", 0) >= N, timeout=60, what="dir2 installed them")
             before = len(rounds())
-            pids = tt.run(["ip", "netns", "pids", PREFIX + "-dir1"]).stdout.split()
-            subprocess.run(["kill", "-KILL"] + pids, check=False)
+            fail()
             killed_at = time.monotonic()
             tt.wait_until(lambda: (self.vrrp_state(lab, "dir2") or {}).get("vip") == "master",
                           timeout=60, what="dir2 takes over")
@@ -87,8 +92,8 @@ class SyncFailover(unittest.TestCase):
             out.seek(0)
             lines = out.read().splitlines()
             done = json.loads(lines[-1]) if lines else {}
-            print("sync failover: %d connections, %s alive after kill -9 of dir1, dead %s"
-                  % (N, done.get("alive"), done.get("dead")), flush=True)
+            print("sync failover: %d connections, %s alive after %s, dead %s"
+                  % (N, done.get("alive"), what, done.get("dead")), flush=True)
             print("dir2 sync:", json.dumps(self.sync_status(lab, "dir2").get("counters", {})))
             self.assertEqual(done.get("alive"), N, "lost connections: %s\n%s"
                              % (done.get("dead"), "\n".join(lines[-5:])))
