@@ -59,6 +59,12 @@ class HealthLabTest(unittest.TestCase):
         def state_of(service, server):
             return servers(lab)[(service, server)]
 
+        def web_servers():
+            for svc in lab.ctl_json("dir1", "list")["services"]:
+                if svc["protocol"] == "tcp" and svc["port"] == 80:
+                    return {r["address"]: r["weight"] for r in svc["servers"]}
+            return {}
+
         def all_up():
             s = servers(lab)
             ok = len(s) == 12 and all(v["state"] == "up" for v in s.values())
@@ -82,10 +88,17 @@ class HealthLabTest(unittest.TestCase):
         status = lab.ctl_json("dir1", "status", "healthd")["daemons"][0]["status"]["detail"]
         self.assertTrue(any(a["service"] == "web" and a["server"] == "rs2" and a["op"] == "remove"
                             for a in status["director_outbox"]), status["director_outbox"])
+        # The director's table follows: rs2 leaves web (on_failure: remove)...
+        tt.wait_until(lambda: "198.18.1.12" not in web_servers(), timeout=BOUND, interval=0.5,
+                      what="rs2 removed from the director's web service")
+        self.assertEqual(web_servers(), {"198.18.1.11": 1, "198.18.1.13": 1})
 
         lab.exec("dir1", "curl", "-s", "--max-time", "5", "http://198.18.1.12/control/reset")
         tt.wait_until(lambda: state_of("web", "rs2")["state"] == "up", timeout=BOUND,
                       interval=0.5, what="web/rs2 back up")
+        # ... and comes back with its configured weight.
+        tt.wait_until(lambda: web_servers().get("198.18.1.12") == 1, timeout=BOUND, interval=0.5,
+                      what="rs2 restored in the director's web service")
 
         # No DNS server on rs3 any more. Namespaces do not separate pids, so
         # `pkill dnsmasq` would kill every lab's dnsmasq on the host: kill
