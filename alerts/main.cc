@@ -20,7 +20,11 @@ int main(int argc, char** argv) {
         runner.io(), [&runner](std::string_view topic, const tandem::ipc::Json& data) {
           runner.publish(topic, data);
         });
-    runner.on_config([engine, run_dir = runner.options().run_dir](const tandem::config::Config& cfg) {
+    auto feeds =
+        std::make_shared<tandem::alerts::Feeds>(runner.io(), runner.options().run_dir, engine);
+    runner.on_config([engine, feeds, run_dir = runner.options().run_dir](
+                         const tandem::config::Config& cfg) {
+      feeds->set_backup_alerts(cfg.alerts.backup_alerts);
       if (!cfg.alerts.spool_dir.empty() && cfg.alerts.spool_dir.front() == '/') {
         engine->apply(cfg);
         return;
@@ -29,8 +33,6 @@ int main(int argc, char** argv) {
       resolved.alerts.spool_dir = run_dir + "/" + cfg.alerts.spool_dir;
       engine->apply(resolved);
     });
-    auto feeds =
-        std::make_shared<tandem::alerts::Feeds>(runner.io(), runner.options().run_dir, engine);
     runner.own(feeds);
     runner.on_stop([feeds] { feeds->stop(); });
     runner.on_status([engine, feeds] {

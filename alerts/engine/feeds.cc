@@ -27,7 +27,9 @@ Feeds::Feeds(boost::asio::io_context& io, const std::string& run_dir,
     submit_all(intake_.health_event(e.topic, e.data), "healthd");
   });
   vrrpd_.on_event([this](const ipc::Event& e) {
-    if (e.topic == "vrrp.state") submit_all(intake_.vrrp_event(e.data), "vrrpd");
+    if (e.topic != "vrrp.state") return;
+    submit_all(intake_.vrrp_event(e.data), "vrrpd");
+    if (!intake_.silenced_as_backup()) submit_all(intake_.release(), "healthd");
   });
   healthd_.on_state([this](bool up, const std::string& reason) {
     // Only changes are logged: retries while a daemon is absent stay at debug.
@@ -42,7 +44,9 @@ Feeds::Feeds(boost::asio::io_context& io, const std::string& run_dir,
     if (!up) return;
     vrrpd_.request("vrrp", ipc::Json::object(), [this](const ipc::Response& r) {
       // A vrrpd without the command yet: live events still arrive.
-      if (r.ok) submit_all(intake_.vrrp_snapshot(r.result), "vrrpd");
+      if (!r.ok) return;
+      submit_all(intake_.vrrp_snapshot(r.result), "vrrpd");
+      if (!intake_.silenced_as_backup()) submit_all(intake_.release(), "healthd");
     });
   });
 }
@@ -62,6 +66,11 @@ void Feeds::stop() {
 }
 
 void Feeds::submit_all(std::vector<Event> events, const char* source) {
+  if (std::string_view(source) == "healthd" && intake_.silenced_as_backup()) {
+    silenced_ += events.size();
+    intake_.hold(std::move(events));
+    return;
+  }
   for (Event& ev : events) {
     ipc::Reply r = engine_->submit(std::move(ev));
     if (!r.ok) {
@@ -80,7 +89,9 @@ ipc::Json Feeds::status() const {
           {"ignored", s.ignored},
           {"malformed", s.malformed},
           {"caught_up", s.caught_up},
-          {"not_kept", refused_}};
+          {"not_kept", refused_},
+          {"silenced_as_backup", silenced_},
+          {"backup", intake_.silenced_as_backup()}};
 }
 
 }  // namespace tandem::alerts

@@ -27,6 +27,7 @@ class Feeds {
 
   void start();
   void stop();
+  void set_backup_alerts(bool on) { intake_.set_backup_alerts(on); }
   ipc::Json status() const;
 
  private:
@@ -36,7 +37,8 @@ class Feeds {
   Intake intake_;
   ipc::ControlClient healthd_;
   ipc::ControlClient vrrpd_;
-  std::uint64_t refused_ = 0;  // events the engine could not spool
+  std::uint64_t refused_ = 0;   // events the engine could not spool
+  std::uint64_t silenced_ = 0;  // healthd's events left to the active director
 };
 
 }  // namespace tandem::alerts

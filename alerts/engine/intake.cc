@@ -67,6 +67,34 @@ const Json* instance_list(const Json& result) {
 
 }  // namespace
 
+bool Intake::silenced_as_backup() const {
+  if (backup_alerts_ || roles_.empty()) return false;
+  for (const auto& [instance, state] : roles_) {
+    if (state == "master") return false;
+  }
+  return true;
+}
+
+void Intake::hold(std::vector<Event> events) {
+  constexpr std::size_t kMaxHeld = 4096;  // bounded whatever healthd sends
+  for (Event& ev : events) {
+    auto key = std::make_pair(ev.service, ev.server);
+    if (is_recovery(ev.kind)) {
+      held_.erase(key);
+    } else if (is_failure(ev.kind) || ev.kind == EventKind::kCertExpiry) {
+      if (held_.size() < kMaxHeld || held_.count(key) != 0) held_[key] = std::move(ev);
+    }
+  }
+}
+
+std::vector<Event> Intake::release() {
+  std::vector<Event> out;
+  out.reserve(held_.size());
+  for (auto& [key, ev] : held_) out.push_back(std::move(ev));
+  held_.clear();
+  return out;
+}
+
 std::vector<Event> Intake::cert_event(const Json& data) {
   auto service = data.is_object() ? str(data, "service") : std::nullopt;
   auto server = data.is_object() ? str(data, "server") : std::nullopt;

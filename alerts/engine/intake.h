@@ -43,6 +43,17 @@ class Intake {
   std::vector<Event> health_snapshot(const ipc::Json& result);
   std::vector<Event> vrrp_snapshot(const ipc::Json& result);
 
+  // While vrrpd says this director is backup (no instance master), healthd's
+  // alerts are left to the active director unless backup_alerts is set: both
+  // check the same servers, so both would send the same mail.
+  void set_backup_alerts(bool on) { backup_alerts_ = on; }
+  bool silenced_as_backup() const;
+  // Silenced events are held, the latest per service/server (a recovery
+  // drops its failure), so a director that becomes active still reports
+  // what is wrong at that moment: release() hands over the held failures.
+  void hold(std::vector<Event> events);
+  std::vector<Event> release();
+
   const IntakeStats& stats() const { return stats_; }
 
  private:
@@ -54,6 +65,8 @@ class Intake {
   std::optional<Event> vrrp_change(const std::string& instance, const std::string& previous,
                                    const ipc::Json& data);
 
+  bool backup_alerts_ = false;
+  std::map<std::pair<std::string, std::string>, Event> held_;
   bool health_seen_ = false;
   bool vrrp_seen_ = false;
   std::map<std::pair<std::string, std::string>, ServerState> servers_;

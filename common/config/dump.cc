@@ -303,6 +303,7 @@ void dump_sync(Out& o, const Sync& s) {
 void dump_alerts(Out& o, const Alerts& a) {
   o.begin_map("alerts");
   o.str("spool_dir", a.spool_dir);
+  o.flag("backup_alerts", a.backup_alerts);
   o.begin_map("senders");
   for (const Sender& s : a.senders) {
     o.begin_map(s.name.c_str());

@@ -281,7 +281,7 @@ void parse_route(const Value& v, Config& cfg) {
 }  // namespace
 
 void parse_alerts(const Value& v, Config& cfg) {
-  Map m(v, {"spool_dir", "senders", "routes"});
+  Map m(v, {"spool_dir", "backup_alerts", "senders", "routes"});
   if (!m.valid()) return;
   // A relative spool_dir is resolved against the daemon's run directory, so
   // two alertd on one host (the lab's directors) never share a spool.
@@ -293,6 +293,7 @@ void parse_alerts(const Value& v, Config& cfg) {
         cfg.alerts.spool_dir = *text;
     }
   }
+  m.read("backup_alerts", cfg.alerts.backup_alerts);
   if (auto s = m.get("senders")) {
     for (const Value::Entry& e : s->entries()) parse_sender(e, cfg);
   }

@@ -422,6 +422,8 @@ struct Route {
 
 struct Alerts {
   std::string spool_dir = "/var/spool/tandem";
+  // Both directors check the same servers; only the active one speaks for them.
+  bool backup_alerts = false;
   std::vector<Sender> senders;
   std::vector<Route> routes;
   bool operator==(const Alerts&) const = default;

@@ -20,6 +20,7 @@ CONFIG = """global:
   log_level: info
 alerts:
   spool_dir: {spool}
+  backup_alerts: true          # the stand-in vrrpd starts as backup
   senders:
     mail:
       type: mail

@@ -164,4 +164,36 @@ TEST(AlertIntake, CertificateExpiryWarning) {
   EXPECT_EQ(in.stats().malformed, 1u);
 }
 
+TEST(AlertIntake, ABackupDirectorLeavesHealthAlertsToTheActiveOne) {
+  Intake in;
+  EXPECT_FALSE(in.silenced_as_backup());  // no VRRP known: alert
+  in.vrrp_event({{"instance", "vip"}, {"state", "backup"}, {"previous", "init"}});
+  in.vrrp_event({{"instance", "dip"}, {"state", "backup"}, {"previous", "init"}});
+  EXPECT_TRUE(in.silenced_as_backup());
+  in.set_backup_alerts(true);
+  EXPECT_FALSE(in.silenced_as_backup());
+  in.set_backup_alerts(false);
+  in.vrrp_event({{"instance", "vip"}, {"state", "master"}, {"previous", "backup"}});
+  EXPECT_FALSE(in.silenced_as_backup());  // master of any instance: it speaks
+}
+
+TEST(AlertIntake, HeldFailuresAreReleasedWhenTheDirectorBecomesActive) {
+  Intake in;
+  in.vrrp_event({{"instance", "vip"}, {"state", "backup"}, {"previous", "init"}});
+  ASSERT_TRUE(in.silenced_as_backup());
+  in.hold(in.health_event("health.server_down",
+                          {{"service", "web"}, {"server", "rs1"}, {"summary", "HTTP 500"}}));
+  in.hold(in.health_event("health.server_down",
+                          {{"service", "web"}, {"server", "rs2"}, {"summary", "refused"}}));
+  in.hold(in.health_event("health.server_up",
+                          {{"service", "web"}, {"server", "rs1"}, {"summary", "HTTP 200"}}));
+  in.hold(in.health_event("health.server_down",
+                          {{"service", "web"}, {"server", "rs2"}, {"summary", "timeout"}}));
+  auto held = in.release();
+  ASSERT_EQ(held.size(), 1u);  // rs1 recovered; rs2's latest failure only
+  EXPECT_EQ(held[0].server, "rs2");
+  EXPECT_EQ(held[0].summary, "timeout");
+  EXPECT_TRUE(in.release().empty());
+}
+
 }  // namespace tandem::alerts

@@ -41,6 +41,7 @@ TEST(ConfigDefaults, ControlAndAlertsAndNodes) {
   EXPECT_EQ(c.control.socket_mode, 0660u);
   EXPECT_EQ(c.control.max_message_size, 1048576u);
   EXPECT_EQ(c.alerts.spool_dir, "/var/spool/tandem");
+  EXPECT_FALSE(c.alerts.backup_alerts);
   EXPECT_TRUE(c.nodes.empty());
   EXPECT_EQ(resolve_node(c, "anything"), nullptr);
 }

@@ -189,6 +189,7 @@ sync:
   refresh_interval: 5m
 alerts:
   spool_dir: /var/tmp/tandem-spool
+  backup_alerts: true
   senders:
     mail:
       type: mail
@@ -458,6 +459,7 @@ TEST(ConfigEveryKey, Alerts) {
   Config c = test::load_ok(kEveryKey);
   const Alerts& a = c.alerts;
   EXPECT_EQ(a.spool_dir, "/var/tmp/tandem-spool");
+  EXPECT_TRUE(a.backup_alerts);
   ASSERT_EQ(a.senders.size(), 3u);
   const MailSender& m = a.senders[0].mail;
   EXPECT_EQ(a.senders[0].name, "mail");
