@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Interop with Debian's keepalived (VRRPv3, use_vmac, sync group): a mixed
-pair in both roles. Over a shortened steady state exactly one side holds the
+pair in both roles. Over a minute of steady state exactly one side holds the
 VIP; each takes over when the other is killed; the higher priority one
 preempts when it returns. keepalived.conf is written here (vrrplab.py)."""
 import os
@@ -44,11 +44,11 @@ class KeepalivedInterop(unittest.TestCase):
         tt.wait_until(lambda: self.lab.holds(node, vl.VIP) and self.lab.holds(node, vl.DIP),
                       what="VIP and DIP on " + node)
 
-    def steady(self, master, backup):
-        """A shortened steady state: every sample has exactly one master."""
+    def steady(self, master, backup, seconds=5):
+        """A steady state: every sample (4 a second) has exactly one master."""
         tandem = master if self.lab.kinds[master] == "tandem" else backup
         seen = self.lab.instance(tandem, "vip")["counters"]
-        for _ in range(20):
+        for _ in range(seconds * 4):
             self.assertEqual(self.lab.states(master), BOTH_MASTER)
             self.assertEqual(self.lab.states(backup), BOTH_BACKUP)
             time.sleep(0.25)
@@ -70,7 +70,7 @@ class KeepalivedInterop(unittest.TestCase):
         self.start("d2", second, 100)
         self.master("d1")
         tt.wait_until(lambda: self.lab.states("d2") == BOTH_BACKUP, what="d2 backup")
-        self.steady("d1", "d2")
+        self.steady("d1", "d2", seconds=60)  # no split brain over a minute
         self.reach_vip()
         self.lab.kill("d1")
         self.master("d2")
