@@ -65,6 +65,15 @@ int usage(const std::string& why) {
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
+  // Like every Tandem program: asked for, help goes to stdout and exits 0.
+  if (args.size() == 1 && args[0] == "--version") {
+    std::cout << "tandem-healthcheck " << TANDEM_VERSION << "\n";
+    return 0;
+  }
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << kUsage;
+    return 0;
+  }
   if (args.size() < 2) return usage("");
   const std::string type(args[0]);
   const auto target = net::Endpoint::parse(args[1]);

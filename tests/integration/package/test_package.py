@@ -214,7 +214,8 @@ class PackageTest(unittest.TestCase):
         self.sh("test -s /usr/share/doc/tandem/configuration.md")
 
     def binaries(self):
-        for prog in ["/usr/sbin/" + d for d in DAEMONS] + ["/usr/bin/tandemctl"]:
+        for prog in (["/usr/sbin/" + d for d in DAEMONS + ["tandem-healthcheck"]] +
+                     ["/usr/bin/tandemctl"]):
             name = os.path.basename(prog)
             out = self.sh(prog + " --version").stdout.strip()
             self.assertEqual(out, "%s %s" % (name, self.version.split("-")[0].split("+")[0]))
