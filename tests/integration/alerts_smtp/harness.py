@@ -10,7 +10,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tandemtest import BIN, wait_until  # noqa: E402,F401
+from tandemtest import BIN, control_request, wait_until  # noqa: E402,F401
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PEERS = os.path.join(ROOT, "lab", "peers")
@@ -25,17 +25,7 @@ def free_port():
 
 
 def request(path, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall((json.dumps({"id": 1, "cmd": cmd, "args": args or {}}) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise AssertionError("connection closed before a response")
-            buf += chunk
-        return json.loads(buf)
+    return control_request(path, cmd, args)
 
 
 def read_lines(path):

@@ -316,17 +316,7 @@ monitors:
 
 
 def request(path, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall((json.dumps({"id": 1, "cmd": cmd, "args": args or {}}) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise AssertionError("connection closed before a response")
-            buf += chunk
-    reply = json.loads(buf)
+    reply = tt.control_request(path, cmd, args)
     assert reply.get("ok"), reply
     return reply
 

@@ -7,6 +7,7 @@ never leaves a namespace, a link or a process behind.
 """
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +27,21 @@ def run(cmd, check=True, timeout=60, **kw):
                              % (" ".join(cmd), res.returncode, res.stdout, res.stderr))
     return res
 
+
+
+def control_request(path, cmd, args=None):
+    """One request on a daemon's control socket (JSON lines); the whole reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(10)
+        s.connect(path)
+        s.sendall((json.dumps({"id": 1, "cmd": cmd, "args": args or {}}) + "\n").encode())
+        buf = b""
+        while not buf.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                raise AssertionError("connection closed before a response")
+            buf += chunk
+    return json.loads(buf)
 
 def wait_until(predicate, timeout=20.0, interval=0.1, what="condition"):
     """Polls predicate until it is truthy; the timeout only bounds a hang,

@@ -9,7 +9,6 @@ them by resync. Everything is removed afterwards, also on failure."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -63,17 +62,7 @@ def teardown(procs=()):
 
 
 def request(path, cmd, args=None):
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-        s.settimeout(10)
-        s.connect(path)
-        s.sendall((json.dumps({"id": 1, "cmd": cmd, "args": args or {}}) + "\n").encode())
-        buf = b""
-        while not buf.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                raise AssertionError("connection closed before a response")
-            buf += chunk
-    reply = json.loads(buf)
+    reply = tt.control_request(path, cmd, args)
     if not reply.get("ok"):
         raise AssertionError("%s: %s" % (cmd, reply))
     return reply["result"]
