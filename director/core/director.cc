@@ -502,6 +502,39 @@ Decision Director::on_packet(const PacketMeta& m, TimePoint now) {
   return m.direction == Direction::out ? handle_out(m, now) : handle_in(m, now);
 }
 
+Decision Director::on_icmp_error(const PacketMeta& q, TimePoint now) {
+  Decision out;
+  EntryId id = kNone;
+  if (q.direction == Direction::in) {
+    // Our reply went VIP:vport -> client:cport; the entry is keyed the other way.
+    id = table_.find(ConnKey{q.protocol, false, q.dst, q.dport, q.src, q.sport});
+  } else {
+    // The request reached RIP:rport from client:cport; the reverse chain
+    // holds NAT entries only.
+    id = table_.find_reverse(q.protocol, q.dst, q.dport, q.src, q.sport);
+  }
+  if (id != kNone && lookup_expired(id, now)) id = kNone;
+  if (id == kNone) {
+    ++counters_.icmp_unrelated;
+    out.reason = DropReason::no_connection;
+    return out;
+  }
+  ++counters_.icmp_related;
+  const ConnEntry& e = table_.at(id);
+  // A removed server's entry still names where the connection went, and
+  // IPVS relays the error there all the same.
+  if (RealServer* d = dest(e.dest)) count_packet(d, q.direction, q.length);
+  out.verdict = Verdict::forward;
+  out.method = e.method;
+  out.server = e.dest;
+  out.real_addr = e.daddr;
+  out.real_port = e.dport;
+  out.vip = e.vaddr;
+  out.vport = e.vport;
+  out.entry = id;
+  return out;
+}
+
 Decision Director::handle_out(const PacketMeta& m, TimePoint now) {
   Decision out;
   EntryId id = table_.find_reverse(m.protocol, m.src, m.sport, m.dst, m.dport);

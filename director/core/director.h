@@ -125,6 +125,8 @@ struct DirectorCounters {
   std::uint64_t server_gone = 0;
   std::uint64_t rescheduled = 0;  // conn_reuse / expire_nodest_conn
   std::uint64_t expired = 0;
+  std::uint64_t icmp_related = 0;    // ICMP errors matched to a connection
+  std::uint64_t icmp_unrelated = 0;  // ICMP errors that matched none
 };
 
 struct TableStats {
@@ -144,6 +146,17 @@ class Director {
   Director& operator=(const Director&) = delete;
 
   Decision on_packet(const PacketMeta& meta, TimePoint now);
+  // An ICMP error about a datagram of a connection, as IPVS's
+  // ip_vs_in_icmp/ip_vs_out_icmp: `quoted` is the quoted TCP/UDP header as
+  // its sender wrote it (src/sport/dst/dport), `direction` where the error
+  // travels and `length` the error's own datagram bytes. in: from the
+  // client side about our reply (VIP:vport -> client:cport), any method;
+  // out: from a real server about a request it received (client:cport ->
+  // RIP:rport), NAT only. Finds the connection by the reversed tuple and
+  // counts the packet on its server; never creates an entry, never changes
+  // a state or a timer (tcp_flags is ignored). pass with no_connection when
+  // none matches.
+  Decision on_icmp_error(const PacketMeta& quoted, TimePoint now);
   // Expiry, rate estimation (every 2 s) and scheduler housekeeping.
   void tick(TimePoint now);
 
