@@ -279,6 +279,46 @@ TEST(NatIcmp, OutboundFragNeededAboutTcpRequest) {
   EXPECT_EQ(Bytes(f.begin() + 42, f.end()), Bytes(as_sent.begin() + 14, as_sent.end()));
 }
 
+// The case the director meets most: a router on the client's path cannot
+// forward our (NAT'ed) reply VIP:80 -> client:50000 and reports frag needed
+// to the VIP. The real server must receive it as if about its own segment.
+TEST(NatIcmp, InboundFragNeededAboutTcpReply) {
+  // What the real server sent: RIP:8080 -> client:50000, a whole segment.
+  Bytes from_real = packet_test::tcp_syn_frame();
+  put16(from_real, 26, 0xc612);
+  put16(from_real, 28, 0x010b);
+  put16(from_real, 30, 0xc612);
+  put16(from_real, 32, 0x000a);
+  put16(from_real, 34, 8080);
+  put16(from_real, 36, 50000);
+  from_real[47] = 0x12;  // SYN+ACK
+  refresh_checksums(from_real);
+  // What left the director after nat_outbound: VIP:80 -> client:50000.
+  Bytes sent = from_real;
+  put16(sent, 26, 0xc612);
+  put16(sent, 28, 0x0064);
+  put16(sent, 34, 80);
+  refresh_checksums(sent);
+  const net::Ipv4 router{0xc6120001};  // 198.18.0.1
+  Bytes f = icmp_error(3, 4, router, kVip, Bytes(sent.begin() + 14, sent.end()));
+  put16(f, 40, 1280);
+  refresh_checksums(f);
+  const auto v = parsed(f);
+  ASSERT_TRUE(v.quote.has_ports);
+  ASSERT_EQ(v.quote.sport, 80);
+
+  ASSERT_EQ(nat_icmp_inbound(f, v, {kRip, 8080}, kToReal).verdict, RewriteVerdict::kForward);
+  EXPECT_EQ(be32(f, 26), router.value);  // the reporter stays the source
+  EXPECT_EQ(be32(f, 30), kRip.value);
+  EXPECT_EQ(be16(f, 24), ref_ip_checksum(f, 14));
+  EXPECT_EQ(be16(f, 36), ref_icmp_checksum(f, 34, f.size() - 34));
+  EXPECT_EQ(be16(f, 40), 1280);
+  EXPECT_EQ(Bytes(f.begin(), f.begin() + 6), Bytes(kRealMac.bytes.begin(), kRealMac.bytes.end()));
+  // Quote byte for byte as the real server sent it, quoted IP and TCP
+  // checksums included.
+  EXPECT_EQ(Bytes(f.begin() + 42, f.end()), Bytes(from_real.begin() + 14, from_real.end()));
+}
+
 TEST(NatIcmp, ShortTcpQuoteLeavesQuotedChecksumAlone) {
   Bytes received = packet_test::tcp_syn_frame();
   put16(received, 30, 0xc612);
