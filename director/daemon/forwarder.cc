@@ -2,9 +2,13 @@
 
 #include <linux/if_packet.h>
 
+#include <algorithm>
+#include <iterator>
+
 #include "common/net/arp.h"
 #include "common/net/checksum.h"
 #include "director/packet/dr.h"
+#include "director/packet/icmp_echo.h"
 #include "director/packet/icmp_error.h"
 #include "director/packet/nat.h"
 #include "director/packet/tun.h"
@@ -19,6 +23,16 @@ constexpr std::size_t kMaxClients = 1 << 16;
 constexpr Duration kTickEvery = std::chrono::milliseconds(500);
 
 }  // namespace
+
+std::string_view icmp_count_name(IcmpCount c) noexcept {
+  static constexpr std::string_view kNames[] = {
+      "errors_in",     "errors_out",        "echo_replies",   "rate_limited",   "inactive",
+      "no_connection", "bad_checksum",      "fragment",       "quote_not_tcp_udp",
+      "quote_fragment", "quote_mismatch",   "other_to_vip",   "not_ours"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(IcmpCount::kCount));
+  const auto i = static_cast<std::size_t>(c);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
+}
 
 void complete_l4_checksum(std::span<std::uint8_t> frame, const net::ParsedFrame& v) noexcept {
   if (v.l3 != net::L3Kind::kIpv4 || v.ip.more_fragments) return;
@@ -156,6 +170,10 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     f.transmit(static_cast<std::uint16_t>(in_link), {scratch, n});
     return;
   }
+  if (v.ip.protocol == net::kProtoIcmp) {
+    handle_icmp(f, v, in_link, now);
+    return;
+  }
   if (v.ip.protocol != net::kProtoTcp && v.ip.protocol != net::kProtoUdp) {
     count(FwdDrop::not_ipv4_l4);
     return;
@@ -250,6 +268,165 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
       count(FwdDrop::rewrite_failed);
       return;
   }
+}
+
+}  // namespace tandem::director::daemon
+
+namespace tandem::director::daemon {
+
+void Forwarder::handle_icmp(io::Frame& f, const net::ParsedFrame& v, int in_link,
+                            TimePoint now) noexcept {
+  const bool to_vip = vips_.contains(v.ip.dst.value);
+  const bool error = net::is_icmp_error(v.l4.icmp_type);
+  if (!to_vip && !error) {
+    count(IcmpCount::not_ours);
+    return;
+  }
+  // Only the active director speaks for a VIP: a backup relays no error to
+  // a real server and answers no ping (the kernel's copy is dropped by the
+  // guard either way). Errors to clients are NAT replies and still
+  // translated, as TCP/UDP replies are.
+  if (to_vip && !active_.load(std::memory_order_relaxed)) {
+    count(IcmpCount::inactive);
+    return;
+  }
+  if (v.ip.more_fragments) {
+    count(IcmpCount::fragment);
+    return;
+  }
+  // Relaying or answering a corrupt message would launder it: the
+  // rewrites update checksums incrementally, but the receiver trusts us.
+  if (!icmp_checksum_ok(f.data, v)) {
+    count(IcmpCount::bad_checksum);
+    return;
+  }
+  if (!error) {
+    if (v.l4.icmp_type == net::kIcmpEchoRequest) {
+      answer_echo(f, v, in_link, now);
+    } else {
+      count(IcmpCount::other_to_vip);
+    }
+    return;
+  }
+  // Redirects change routes, never a connection: IPVS relays only errors.
+  if (v.l4.icmp_type == net::kIcmpRedirect) {
+    count(to_vip ? IcmpCount::other_to_vip : IcmpCount::not_ours);
+    return;
+  }
+  if (v.quote.protocol != net::kProtoTcp && v.quote.protocol != net::kProtoUdp) {
+    count(IcmpCount::quote_not_tcp_udp);
+    return;
+  }
+  if (!v.quote.has_ports) {
+    count(IcmpCount::quote_fragment);
+    return;
+  }
+  // Either way the error goes back to whoever sent the quoted datagram: the
+  // VIP (our reply) or the client (its request to a real server).
+  if (v.quote.src != v.ip.dst) {
+    count(IcmpCount::quote_mismatch);
+    return;
+  }
+  relay_icmp_error(f, v, to_vip, now);
+}
+
+void Forwarder::relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool to_vip,
+                                 TimePoint now) noexcept {
+  PacketMeta q;
+  q.protocol = v.quote.protocol == net::kProtoTcp ? Protocol::tcp : Protocol::udp;
+  q.direction = to_vip ? Direction::in : Direction::out;
+  q.src = v.quote.src;
+  q.sport = v.quote.sport;
+  q.dst = v.quote.dst;
+  q.dport = v.quote.dport;
+  q.length = v.ip.total_len;
+  const Decision d = shard_.on_icmp_error(q, now);
+  if (d.verdict != Verdict::forward) {
+    count(IcmpCount::no_connection);
+    return;
+  }
+  NextHop hop;
+  if (to_vip) {
+    const auto it = neighbours_.find(d.real_addr.value);
+    if (it == neighbours_.end()) {
+      count(FwdDrop::no_neighbour);
+      return;
+    }
+    hop = it->second;
+  } else {
+    const auto it = clients_.find(v.ip.dst.value);
+    if (it == clients_.end()) {
+      count(FwdDrop::no_neighbour);
+      return;
+    }
+    hop = it->second;
+  }
+  if (hop.link >= links_.size()) {
+    count(FwdDrop::no_link);
+    return;
+  }
+  const Link& out = links_[hop.link];
+  const Egress eg{out.mac, hop.mac, out.mtu};
+  Rewrite r;
+  std::span<const std::uint8_t> base = f.data;
+  if (!to_vip) {
+    r = nat_icmp_outbound(f.data, v, net::Endpoint{d.vip, d.vport}, eg);
+  } else if (d.method == Forwarding::nat) {
+    r = nat_icmp_inbound(f.data, v, net::Endpoint{d.real_addr, d.real_port}, eg);
+  } else if (d.method == Forwarding::dr) {
+    r = dr_forward(f.data, v, eg);
+  } else {
+    const auto buf = f.with_headroom();
+    r = tun_encapsulate(buf, f.headroom, v, TunParams{out.address, d.real_addr, 64, ip_id_++}, eg);
+    base = buf;
+  }
+  switch (r.verdict) {
+    case RewriteVerdict::kForward:
+      count(to_vip ? IcmpCount::errors_in : IcmpCount::errors_out);
+      f.transmit(hop.link, base.subspan(r.offset, r.length));
+      return;
+    // No ICMP error is ever sent about an ICMP error (RFC 1122 3.2.2).
+    case RewriteVerdict::kTtlExceeded:
+      count(FwdDrop::ttl_exceeded);
+      return;
+    case RewriteVerdict::kFragmentationNeeded:
+    case RewriteVerdict::kTooBig:
+      count(FwdDrop::too_big);
+      return;
+    case RewriteVerdict::kNoRoom:
+    case RewriteVerdict::kNotApplicable:
+      count(FwdDrop::rewrite_failed);
+      return;
+  }
+}
+
+bool Forwarder::echo_budget(TimePoint now) noexcept {
+  // In Duration's own unit: whole seconds would divide to zero.
+  const Duration cost = Duration(std::chrono::seconds(1)) / kEchoPerSecond;
+  const Duration cap = cost * kEchoBurst;
+  if (now > echo_last_) {
+    echo_credit_ = std::min(cap, echo_credit_ + (now - echo_last_));
+    echo_last_ = now;
+  }
+  if (echo_credit_ < cost) return false;
+  echo_credit_ -= cost;
+  return true;
+}
+
+void Forwarder::answer_echo(io::Frame& f, const net::ParsedFrame& v, int in_link,
+                            TimePoint now) noexcept {
+  if (!echo_budget(now)) {
+    count(IcmpCount::rate_limited);
+    return;
+  }
+  // From the MAC the request was sent to: ours, or vrrpd's virtual MAC.
+  const Rewrite r = echo_reply(f.data, v, v.eth.dst, ip_id_++);
+  if (r.verdict != RewriteVerdict::kForward || in_link < 0) {
+    count(IcmpCount::other_to_vip);
+    return;
+  }
+  count(IcmpCount::echo_replies);
+  f.transmit(static_cast<std::uint16_t>(in_link), f.data.subspan(r.offset, r.length));
 }
 
 }  // namespace tandem::director::daemon

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -41,7 +42,7 @@ struct NextHop {
 // Why a frame was not forwarded (besides net::DropReason parse failures).
 enum class FwdDrop : std::uint8_t {
   truncated,       // captured fewer bytes than were on the wire
-  not_ipv4_l4,     // ICMP or another protocol we do not forward
+  not_ipv4_l4,     // neither TCP, UDP nor ICMP (the parser refuses those first)
   no_service,      // not for a virtual service (the kernel handles it)
   no_connection,   // not a NAT reply we know
   core_drop,       // the core refused (no server, table full, not SYN, ...)
@@ -54,10 +55,39 @@ enum class FwdDrop : std::uint8_t {
   kCount
 };
 
+// What became of each ICMP frame that parsed (the parser counts a malformed
+// quote as bad_icmp_quote). A relayed error that cannot leave (no
+// neighbour, TTL, MTU) is counted under FwdDrop as any other frame.
+enum class IcmpCount : std::uint8_t {
+  errors_in,          // an error about a connection, relayed to its real server
+  errors_out,         // an error from a NAT real server, translated for the client
+  echo_replies,       // echo requests to an active VIP, answered by us
+  rate_limited,       // echo requests over the budget, not answered
+  inactive,           // to a VIP while this director is not active for it
+  no_connection,      // an error about no connection of ours (the kernel has its copy unless to a VIP)
+  bad_checksum,       // the ICMP checksum does not verify
+  fragment,           // part of a fragmented ICMP message: nothing whole to check
+  quote_not_tcp_udp,  // an error about ICMP or another protocol (never relayed)
+  quote_fragment,     // an error quoting a non-first fragment: no ports to match
+  quote_mismatch,     // the quoted source is not the error's destination
+  other_to_vip,       // any other ICMP to a VIP (echo reply, redirect, timestamp, ...)
+  not_ours,           // informational ICMP not to a VIP: the kernel's business
+  kCount
+};
+
+// The counter's name in status ("errors_in", ...).
+std::string_view icmp_count_name(IcmpCount c) noexcept;
+
+// Echo replies per worker: 1000 a second with a burst of 50, as Linux
+// limits the ICMP it sends (net.ipv4.icmp_msgs_per_sec / _burst).
+inline constexpr std::uint32_t kEchoPerSecond = 1000;
+inline constexpr std::uint32_t kEchoBurst = 50;
+
 struct ForwardCounters {
   io::Counter forwarded_in, forwarded_out, arp_replies, icmp_sent, checksum_completed;
   std::array<io::Counter, static_cast<std::size_t>(net::DropReason::kCount)> parse;
   std::array<io::Counter, static_cast<std::size_t>(FwdDrop::kCount)> drops;
+  std::array<io::Counter, static_cast<std::size_t>(IcmpCount::kCount)> icmp;
 };
 
 // The worker's shard state as the control thread may read it.
@@ -98,6 +128,12 @@ class Forwarder final : public io::BatchHandler {
  private:
   void forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) noexcept;
   void count(FwdDrop d) { counters_.drops[static_cast<std::size_t>(d)].add(1); }
+  void count(IcmpCount c) { counters_.icmp[static_cast<std::size_t>(c)].add(1); }
+  void handle_icmp(io::Frame& f, const net::ParsedFrame& v, int in_link, TimePoint now) noexcept;
+  void relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool to_vip,
+                        TimePoint now) noexcept;
+  void answer_echo(io::Frame& f, const net::ParsedFrame& v, int in_link, TimePoint now) noexcept;
+  bool echo_budget(TimePoint now) noexcept;
   int link_of(int ifindex) const;
   void answer_error(io::Frame& f, const net::ParsedFrame& v, int in_link, std::uint8_t* scratch,
                     bool ttl, std::uint16_t mtu) noexcept;
@@ -114,6 +150,9 @@ class Forwarder final : public io::BatchHandler {
   std::unordered_set<std::uint32_t> arp_vips_;
   std::vector<std::uint8_t> scratch_;  // one slot per frame of a batch
   std::uint16_t ip_id_ = 0;
+  // Echo token bucket, kept as time credit: each reply costs 1/kEchoPerSecond.
+  Duration echo_credit_ = Duration(std::chrono::seconds(1)) * kEchoBurst / kEchoPerSecond;
+  TimePoint echo_last_{};
   TimePoint last_tick_{};
   ForwardCounters counters_;
 

@@ -1,5 +1,6 @@
 #pragma once
 // Builds valid Ethernet/IPv4/TCP frames and ARP requests for the adapter's tests.
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -93,6 +94,47 @@ inline std::vector<std::uint8_t> arp_who_has(const net::Mac& src_mac, net::Ipv4 
   put32(f, 28, src.value);
   put32(f, 38, target.value);
   return f;
+}
+
+// An ICMP message in an Ethernet frame: `rest` is the 4 bytes after the
+// checksum (echo id/seq, or the next-hop MTU), `body` what follows (for an
+// error, the quoted datagram). Checksums computed.
+inline std::vector<std::uint8_t> icmp_frame(const net::Mac& dst_mac, const net::Mac& src_mac,
+                                            net::Ipv4 src, net::Ipv4 dst, std::uint8_t type,
+                                            std::uint8_t code, std::uint32_t rest,
+                                            const std::vector<std::uint8_t>& body) {
+  const std::size_t ip_len = 20 + 8 + body.size();
+  std::vector<std::uint8_t> f(14 + ip_len, 0);
+  for (int i = 0; i < 6; ++i) {
+    f[static_cast<std::size_t>(i)] = dst_mac.bytes[static_cast<std::size_t>(i)];
+    f[static_cast<std::size_t>(6 + i)] = src_mac.bytes[static_cast<std::size_t>(i)];
+  }
+  put16(f, 12, 0x0800);
+  f[14] = 0x45;
+  put16(f, 16, static_cast<std::uint16_t>(ip_len));
+  put16(f, 18, 0x4321);
+  f[22] = 64;
+  f[23] = 1;
+  put32(f, 26, src.value);
+  put32(f, 30, dst.value);
+  put16(f, 24, net::internet_checksum({f.data() + 14, 20}));
+  f[34] = type;
+  f[35] = code;
+  put32(f, 38, rest);
+  std::copy(body.begin(), body.end(), f.begin() + 42);
+  put16(f, 36, net::internet_checksum({f.data() + 34, 8 + body.size()}));
+  return f;
+}
+
+// The IP datagram of a frame (what an ICMP error quotes).
+inline std::vector<std::uint8_t> datagram(const std::vector<std::uint8_t>& frame) {
+  return {frame.begin() + 14, frame.end()};
+}
+
+// True when the ICMP message of a frame (no options) verifies.
+inline bool icmp_checksum_ok(const std::vector<std::uint8_t>& f) {
+  const std::size_t total = (std::size_t{f[16]} << 8) | f[17];
+  return net::internet_checksum({f.data() + 34, total - 20}) == 0;
 }
 
 }  // namespace tandem::director::daemon::testing
