@@ -399,6 +399,12 @@ std::string dump(const Config& cfg) {
   o.name("log_level", g.log_level);
   o.str("run_dir", g.run_dir);
   o.num("max_connections", g.max_connections);
+  if (g.workers == 0) {
+    o.str("workers", "auto");
+  } else {
+    o.num("workers", g.workers);
+  }
+  o.flag("manage_offloads", g.manage_offloads);
   o.begin_map("tcp_timeouts");
   const TcpTimeouts& t = g.tcp_timeouts;
   o.dur("none", t.none);

@@ -1,6 +1,8 @@
 // global, interfaces, nodes, control, and the name checks shared by all
 // sections.
 
+#include <charconv>
+
 #include "common/config/sections.h"
 
 namespace tandem::config::detail {
@@ -53,7 +55,8 @@ void unknown_reference(const Value& at, std::string_view what, std::string_view 
 
 void parse_global(const Value& v, Global& out) {
   Map m(v, {"log_level", "run_dir", "max_connections", "tcp_timeouts", "udp_timeout",
-            "expire_nodest_conn", "expire_quiescent_template", "conn_reuse_mode", "sloppy_tcp"});
+            "expire_nodest_conn", "expire_quiescent_template", "conn_reuse_mode", "sloppy_tcp",
+            "workers", "manage_offloads"});
   m.read_enum("log_level", out.log_level);
   m.read_path("run_dir", out.run_dir);
   m.read_int("max_connections", out.max_connections, 1024, 268435456);
@@ -62,6 +65,20 @@ void parse_global(const Value& v, Global& out) {
   m.read("expire_quiescent_template", out.expire_quiescent_template);
   m.read_int("conn_reuse_mode", out.conn_reuse_mode, 0, 1);
   m.read("sloppy_tcp", out.sloppy_tcp);
+  m.read("manage_offloads", out.manage_offloads);
+  if (auto w = m.get("workers")) {
+    const std::string s = w->text();
+    std::uint32_t n = 0;
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+    if (s == "auto") {
+      out.workers = 0;
+    } else if (!s.empty() && ec == std::errc() && end == s.data() + s.size() && n >= 1 && n <= 64) {
+      out.workers = n;
+    } else {
+      w->error("expected \"auto\" or an integer in 1..64, got " +
+               (w->is_scalar() ? quote(s) : w->kind()));
+    }
+  }
   if (auto t = m.get("tcp_timeouts")) {
     Map tm(*t, {"none", "established", "syn_sent", "syn_recv", "fin_wait", "time_wait", "close",
                 "close_wait", "last_ack", "listen", "synack"});

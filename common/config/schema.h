@@ -86,6 +86,8 @@ struct Global {
   bool expire_quiescent_template = false;
   int conn_reuse_mode = 1;
   bool sloppy_tcp = false;
+  std::uint32_t workers = 0;    // director packet workers; 0 = "auto" (one per usable CPU)
+  bool manage_offloads = true;  // director turns GRO/LRO off on its links
   bool operator==(const Global&) const = default;
 };
 

@@ -2,7 +2,9 @@
 
 #include <sched.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <map>
 
 #include "common/log/log.h"
 #include "director/daemon/convert.h"
@@ -10,16 +12,13 @@
 
 namespace tandem::director::daemon {
 
-std::size_t worker_count() {
-  if (const char* e = std::getenv("TANDEM_DIRECTOR_WORKERS")) {
-    const long n = std::strtol(e, nullptr, 10);
-    if (n >= 1 && n <= 64) return static_cast<std::size_t>(n);
-  }
+std::size_t worker_count(std::uint32_t configured) {
+  if (configured >= 1) return std::min<std::size_t>(configured, 64);
   cpu_set_t set;
   CPU_ZERO(&set);
   std::size_t cpus = 1;
   if (::sched_getaffinity(0, sizeof(set), &set) == 0) cpus = static_cast<std::size_t>(CPU_COUNT(&set));
-  return std::clamp<std::size_t>(cpus, 1, 4);
+  return std::clamp<std::size_t>(cpus, 1, 64);
 }
 
 namespace {
@@ -61,8 +60,10 @@ void Daemon::start_dataplane(const config::Config& cfg) {
     }
     dc.links.push_back(li->link);
     infos.push_back(*li);
+    devices_.push_back(dev);
   }
-  dc.workers = worker_count();
+  manage_offloads(cfg.global.manage_offloads);
+  dc.workers = workers_ = worker_count(cfg.global.workers);
   dc.director = to_core(cfg.global, dc.workers);
   std::vector<std::uint32_t> masks;
   for (const auto& s : cfg.services) {
@@ -91,6 +92,66 @@ void Daemon::start_dataplane(const config::Config& cfg) {
   } else {
     guard_installed_ = true;
   }
+}
+
+void Daemon::manage_offloads(bool on) {
+  if (!on) {
+    for (const auto& o : offloads_)
+      if (auto err = restore_offloads(o)) log::error("director: restoring GRO/LRO: " + *err);
+    offloads_.clear();
+    offload_errors_.clear();
+    return;
+  }
+  for (const auto& dev : devices_) {
+    if (std::any_of(offloads_.begin(), offloads_.end(),
+                    [&](const Offloads& o) { return o.device == dev; }))
+      continue;
+    std::string err;
+    if (auto before = disable_offloads(dev, err)) {
+      if (before->gro || before->lro)
+        log::info("director: " + dev + ": GRO/LRO turned off while we forward on it");
+      offloads_.push_back(*before);
+    } else {
+      // Forwarding still works; merged super-frames are then dropped as too_big.
+      log::warn("director: could not turn GRO/LRO off: " + err);
+      offload_errors_.push_back(err);
+    }
+  }
+}
+
+void Daemon::set_targets(const config::Config& cfg) {
+  if (!neighbours_) return;
+  // One entry per address; an address some service reaches by DR is never
+  // routed (DR rewrites only the MAC: a router would send the frame back).
+  std::map<std::uint32_t, NeighbourTarget> targets;
+  auto add = [&](net::Ipv4 a, config::Forwarding how) {
+    auto& t = targets[a.value];
+    t.address = a;
+    t.may_route = t.may_route && how != config::Forwarding::dr;
+  };
+  std::vector<std::string> dr_off_link;
+  for (const auto& s : cfg.services) {
+    for (const auto& r : s.real_servers) {
+      add(r.address, r.forwarding);
+      if (r.forwarding == config::Forwarding::dr && !neighbours_->on_link(r.address))
+        dr_off_link.push_back(s.name + "/" + r.name);
+    }
+    if (s.fallback) {
+      add(s.fallback->address, s.fallback->forwarding);
+      if (s.fallback->forwarding == config::Forwarding::dr &&
+          !neighbours_->on_link(s.fallback->address))
+        dr_off_link.push_back(s.name + "/fallback");
+    }
+  }
+  for (const auto& n : dr_off_link)
+    if (std::find(dr_not_on_link_.begin(), dr_not_on_link_.end(), n) == dr_not_on_link_.end())
+      log::error("director: real server " + n +
+                 " uses DR but is on no subnet of our interfaces: DR needs the real server on "
+                 "the same link (use nat or tun to reach it through a router); not forwarded");
+  dr_not_on_link_ = std::move(dr_off_link);
+  std::vector<NeighbourTarget> list;
+  for (const auto& [ip, t] : targets) list.push_back(t);
+  neighbours_->set_targets(list);
 }
 
 void Daemon::schedule_refresh() {
@@ -156,13 +217,16 @@ void Daemon::apply(const config::Config& cfg) {
       }
     }
   }
-  if (neighbours_) {
-    std::vector<net::Ipv4> targets;
-    for (const auto& s : cfg.services) {
-      for (const auto& r : s.real_servers) targets.push_back(r.address);
-      if (s.fallback) targets.push_back(s.fallback->address);
-    }
-    neighbours_->set_targets(targets);
+  set_targets(cfg);
+  if (!first) {
+    if (cfg.global.workers != applied_->global.workers && dp_.running())
+      log::warn("director: global.workers changed to " +
+                (cfg.global.workers == 0 ? std::string("auto")
+                                         : std::to_string(cfg.global.workers)) +
+                ": it takes effect at the next restart; still forwarding with " +
+                std::to_string(workers_) + " worker(s)");
+    if (cfg.global.manage_offloads != applied_->global.manage_offloads)
+      manage_offloads(cfg.global.manage_offloads);
   }
   uses_vrrp_ = !cfg.vrrp.instances.empty();
   if (uses_vrrp_ && !vrrp_) {
@@ -217,6 +281,7 @@ void Daemon::stop() {
   timer_.cancel();
   if (vrrp_) vrrp_->stop();
   dp_.stop();
+  manage_offloads(false);
   if (guard_installed_) {
     if (auto err = remove_guard()) log::error("director: removing nftables guard: " + *err);
     guard_installed_ = false;
@@ -237,6 +302,14 @@ ipc::Json Daemon::status() const {
   j["nftables_guard"] = guard_installed_;
   if (!guard_error_.empty()) j["nftables_error"] = guard_error_;
   j["neighbours_unresolved"] = neighbours_ ? neighbours_->unresolved() : 0;
+  j["next_hops_routed"] = neighbours_ ? neighbours_->routed() : 0;
+  j["next_hops_unreachable"] = neighbours_ ? neighbours_->unreachable() : 0;
+  if (!dr_not_on_link_.empty()) j["dr_not_on_link"] = dr_not_on_link_;
+  j["workers_configured"] = applied_ && applied_->global.workers != 0
+                                ? ipc::Json(applied_->global.workers)
+                                : ipc::Json("auto");
+  j["offloads_managed"] = offloads_.size();
+  if (!offload_errors_.empty()) j["offload_errors"] = offload_errors_;
   j["vrrp"] = uses_vrrp_;
   if (!last_reconcile_error_.empty()) j["last_error"] = last_reconcile_error_;
   return j;

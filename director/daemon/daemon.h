@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/ipc/client.h"
 #include "common/runner/runner.h"
@@ -17,9 +18,9 @@
 
 namespace tandem::director::daemon {
 
-// Workers: TANDEM_DIRECTOR_WORKERS if set (1..64), else one per CPU we may
-// run on, at most 4.
-std::size_t worker_count();
+// Workers: global.workers, or for "auto" (0) one per CPU we may run on
+// (at most 64).
+std::size_t worker_count(std::uint32_t configured);
 
 class Daemon {
  public:
@@ -36,6 +37,8 @@ class Daemon {
   void schedule_refresh();
   void on_vrrp(const ipc::Json& instance);
   void update_active();
+  void manage_offloads(bool on);
+  void set_targets(const config::Config& cfg);
 
   runner::Runner& runner_;
   Dataplane dp_;
@@ -49,6 +52,11 @@ class Daemon {
   std::string guard_error_;
   bool guard_installed_ = false;
   std::string last_reconcile_error_;
+  std::size_t workers_ = 0;                     // as started; changing it needs a restart
+  std::vector<std::string> devices_;            // the links we forward on
+  std::vector<Offloads> offloads_;              // GRO/LRO as found, restored at exit
+  std::vector<std::string> offload_errors_;
+  std::vector<std::string> dr_not_on_link_;     // "service/server": DR needs L2 adjacency
   bool stopped_ = false;
 };
 

@@ -53,6 +53,7 @@ def config(rs1_weight=1, with_rs2=True, expire_nodest=False):
     return """
 global:
   max_connections: 2048   # 1024 per worker: the SYN flood fills it
+  workers: 2
   expire_nodest_conn: %s
 interfaces:
   outside: { device: out0, role: outside }
@@ -185,10 +186,9 @@ class Bed:
             f.write(config(**kw))
 
     def start_director(self):
-        env = dict(os.environ, TANDEM_DIRECTOR_WORKERS="2")
         self.log = os.path.join(self.dir, "director.log")
         self.director = self.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
-                                   "--config", self.conf, "--run-dir", self.run_dir, env=env,
+                                   "--config", self.conf, "--run-dir", self.run_dir,
                                    log=self.log)
         tt.wait_until(lambda: os.path.exists(os.path.join(self.run_dir, "director.sock")),
                       timeout=BOUND, what="director socket")

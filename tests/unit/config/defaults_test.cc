@@ -33,6 +33,8 @@ TEST(ConfigDefaults, GlobalFollowsIpvs) {
   EXPECT_FALSE(g.expire_quiescent_template);
   EXPECT_EQ(g.conn_reuse_mode, 1);
   EXPECT_FALSE(g.sloppy_tcp);
+  EXPECT_EQ(g.workers, 0u);  // auto
+  EXPECT_TRUE(g.manage_offloads);
 }
 
 TEST(ConfigDefaults, ControlAndAlertsAndNodes) {

@@ -45,6 +45,8 @@ global:
   expire_quiescent_template: yes
   conn_reuse_mode: 0
   sloppy_tcp: on
+  workers: 3
+  manage_offloads: false
 interfaces:
   outside: {device: eth0, role: outside}
   inside: {device: eth1, role: inside}
@@ -251,6 +253,8 @@ TEST(ConfigEveryKey, NodesGlobalInterfacesControl) {
   EXPECT_EQ(g.log_level, LogLevel::debug);
   EXPECT_EQ(g.run_dir, "/tmp/tandem-run");
   EXPECT_EQ(g.max_connections, 4096u);
+  EXPECT_EQ(g.workers, 3u);
+  EXPECT_FALSE(g.manage_offloads);
   const TcpTimeouts& t = g.tcp_timeouts;
   EXPECT_EQ(t.none, 3s);
   EXPECT_EQ(t.established, 1h);

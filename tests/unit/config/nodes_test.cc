@@ -64,6 +64,18 @@ interfaces:
   EXPECT_TRUE(has_error(r, 4, 9, "interfaces.sync.device", "missing required key 'device'"));
 }
 
+TEST(ConfigGlobal, WorkersIsAutoOrOneToSixtyFour) {
+  EXPECT_EQ(test::load_ok("global: {workers: auto}\n").global.workers, 0u);
+  EXPECT_EQ(test::load_ok("global: {workers: 64}\n").global.workers, 64u);
+  EXPECT_TRUE(test::only_error(load("global:\n  workers: 0\n"), 2, 12, "global.workers",
+                         "expected \"auto\" or an integer in 1..64, got '0'"));
+  EXPECT_TRUE(test::only_error(load("global:\n  workers: 65\n"), 2, 12, "global.workers", "got '65'"));
+  EXPECT_TRUE(test::only_error(load("global:\n  workers: many\n"), 2, 12, "global.workers",
+                         "got 'many'"));
+  EXPECT_TRUE(test::only_error(load("global:\n  workers: [2]\n"), 2, 12, "global.workers",
+                         "got a list"));
+}
+
 TEST(ConfigGlobal, Errors) {
   LoadResult r = load(R"(
 global:

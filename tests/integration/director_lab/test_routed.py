@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Routed next hops: a NAT real server one router away (namespaces d2-*).
+
+  d2-c  client 198.18.70.10 ── d2-d out0 198.18.70.2 (VIP .100)
+                               d2-d in0  198.18.71.2 ── d2-g 198.18.71.1 | 198.18.72.1 ── d2-r 198.18.72.11
+
+198.18.72.0/24 is on no interface of the director: it reaches rs1 through
+its kernel route via the router d2-g (frames to the router's MAC). A real
+curl through the VIP must reach rs1 and come back translated. A DR server
+on that subnet is refused (reported in status, never routed), and the
+director turns GRO/LRO off on its links while it runs.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import tandemtest as tt  # noqa: E402
+
+P = "d2"
+BOUND = 30.0  # bounds a hang, never a performance threshold
+NODES = ["c", "d", "g", "r"]
+HTTPD = os.path.join(tt.REPO, "lab", "peers", "httpd.py")
+
+CONFIG = """
+global:
+  workers: 1
+interfaces:
+  outside: { device: out0, role: outside }
+  inside: { device: in0, role: inside }
+services:
+  - name: nat
+    protocol: tcp
+    address: 198.18.70.100
+    port: 8080
+    forwarding: nat
+    scheduler: rr
+    real_servers:
+      - { name: rs1, address: 198.18.72.11, port: 80 }
+  - name: dr
+    protocol: tcp
+    address: 198.18.70.100
+    port: 80
+    forwarding: dr
+    real_servers:
+      - { name: far, address: 198.18.72.12 }
+"""
+
+
+def ns(node):
+    return "%s-%s" % (P, node)
+
+
+def sh(*cmd, check=True):
+    return tt.run(list(cmd), check=check)
+
+
+def nsx(node, *cmd, check=True):
+    return tt.run(["ip", "netns", "exec", ns(node)] + list(cmd), check=check)
+
+
+class Routed(unittest.TestCase):
+    def setUp(self):
+        self.procs = []
+        self.dir = tempfile.mkdtemp(prefix="d2-routed-")
+        self.run_dir = os.path.join(self.dir, "run")
+        self.conf = os.path.join(self.dir, "tandem.yaml")
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write(CONFIG)
+        self.down()
+        self.addCleanup(self.down)
+        for n in NODES:
+            sh("ip", "netns", "add", ns(n))
+            sh("ip", "-n", ns(n), "link", "set", "lo", "up")
+        self.wire("c", "eth0", "198.18.70.10/24", "d", "out0", "198.18.70.2/24")
+        self.wire("d", "in0", "198.18.71.2/24", "g", "eth0", "198.18.71.1/24")
+        self.wire("g", "eth1", "198.18.72.1/24", "r", "eth0", "198.18.72.11/24")
+        sh("ip", "-n", ns("d"), "route", "add", "198.18.72.0/24", "via", "198.18.71.1")
+        sh("ip", "-n", ns("g"), "route", "add", "default", "via", "198.18.71.2")
+        sh("ip", "-n", ns("r"), "route", "add", "default", "via", "198.18.72.1")
+        nsx("d", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        nsx("g", "sysctl", "-qw", "net.ipv4.ip_forward=1")
+        self.spawn("r", "/usr/bin/python3", HTTPD, "--port", "80", "--name", "rs1")
+        tt.wait_until(lambda: self.http("198.18.72.11", 80, node="g") == "hello from rs1", timeout=BOUND,
+                      what="httpd on rs1")
+
+    def wire(self, a, ifa, addra, b, ifb, addrb):
+        sh("ip", "-n", ns(a), "link", "add", ifa, "type", "veth", "peer", "name", ifb, "netns",
+           ns(b))
+        for node, ifname, addr in ((a, ifa, addra), (b, ifb, addrb)):
+            sh("ip", "-n", ns(node), "addr", "add", addr, "dev", ifname)
+            sh("ip", "-n", ns(node), "link", "set", ifname, "up")
+
+    def spawn(self, node, *cmd, log=None):
+        out = open(log, "w") if log else subprocess.DEVNULL
+        p = subprocess.Popen(["ip", "netns", "exec", ns(node)] + list(cmd), stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+        if log:
+            out.close()
+        self.procs.append(p)
+        return p
+
+    def down(self):
+        for p in self.procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+        self.procs = []
+        for n in NODES:
+            for pid in tt.run(["ip", "netns", "pids", ns(n)], check=False).stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            tt.run(["ip", "netns", "del", ns(n)], check=False)
+
+    def http(self, addr, port, node="c"):
+        res = nsx(node, "curl", "-s", "-m", "3", "http://%s:%d/" % (addr, port), check=False)
+        return res.stdout.strip() if res.returncode == 0 else None
+
+    def status(self):
+        out = tt.run([os.path.join(tt.BIN, "tandemctl"), "--run-dir", self.run_dir, "--json",
+                      "status", "director"]).stdout
+        return json.loads(out)["daemons"][0]["status"]["detail"]
+
+    def test_nat_server_behind_a_router(self):
+        log = os.path.join(self.dir, "director.log")
+        director = self.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
+                              "--config", self.conf, "--run-dir", self.run_dir, log=log)
+        try:
+            tt.wait_until(lambda: os.path.exists(os.path.join(self.run_dir, "director.sock")),
+                          timeout=BOUND, what="director socket")
+            tt.wait_until(lambda: self.status().get("next_hops_routed") == 1, timeout=BOUND,
+                          what="rs1 routed via d2-g")
+            st = self.status()
+            self.assertEqual(st["dr_not_on_link"], ["dr/far"])
+            self.assertEqual(st["next_hops_unreachable"], 1)  # the DR server, never routed
+            self.assertEqual(st["workers_configured"], 1)
+            self.assertEqual(st["offloads_managed"], 2)
+            # The router's MAC becomes rs1's next hop; curl through the VIP.
+            tt.wait_until(lambda: self.status().get("neighbours_unresolved") == 1, timeout=BOUND,
+                          what="the router's MAC")
+            for _ in range(3):
+                self.assertEqual(tt.wait_until(lambda: self.http("198.18.70.100", 8080),
+                                               timeout=BOUND, what="curl through the VIP"),
+                                 "hello from rs1")
+            with open(log, encoding="utf-8") as f:
+                text = f.read()
+            self.assertIn("dr/far uses DR but is on no subnet of our interfaces", text)
+        finally:
+            director.send_signal(signal.SIGTERM)
+            director.wait(timeout=BOUND)
+        with open(log, encoding="utf-8") as f:
+            sys.stdout.write(f.read()[-2000:])
+
+
+if __name__ == "__main__":
+    unittest.main()
