@@ -88,6 +88,7 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
   // The backup has the same services; find the server by address so port-0
   // and port-group services (and templates, whose vport may be 0) resolve.
   RealServer* d = nullptr;
+  const Service* svc = nullptr;
   bool service_seen = false;
   for (const auto& s : services_) {
     if (!s || s->config.protocol != c.protocol || s->config.vip != c.vaddr) continue;
@@ -95,6 +96,7 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
     for (RealServer* r : s->servers) {
       if (r->config.address == c.daddr && (r->config.port == c.dport || r->config.port == 0)) {
         d = r;
+        svc = s.get();
         break;
       }
     }
@@ -117,6 +119,22 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
     }
     id = kNone;
   }
+  // A connection steered by a persistence template holds it, as on the
+  // master: otherwise the copy here expires after its own timeout while the
+  // connection lives on, and after a failover the client's next connection
+  // is scheduled afresh, perhaps to another server. (A connection that
+  // arrives before its template stays unlinked.)
+  auto link_template = [&](EntryId conn) {
+    ConnEntry& e = table_.at(conn);
+    if (c.is_template || e.control != kNone || svc->config.persistence_timeout.count() == 0) return;
+    const ServiceConfig& sc = svc->config;
+    const std::uint16_t vport = (sc.port == 0 || !sc.port_group.empty()) ? 0 : sc.port;
+    const EntryId t = table_.find(ConnKey{
+        c.protocol, true, net::Ipv4{c.caddr.value & sc.persistence_mask}, 0, c.vaddr, vport});
+    if (t == kNone || table_.at(t).dest != d->id || table_.at(t).expires() <= now) return;
+    e.control = t;
+    ++table_.at(t).control;
+  };
   const bool inactive = c.protocol != Protocol::tcp || !tcp_state_active(c.state);
   if (id != kNone) {
     ConnEntry& e = table_.at(id);
@@ -135,6 +153,7 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
     }
     table_.arm(id, now + life);
     e.sync_tick = sync_tick_of(now);  // just heard of it: no echo as a refresh
+    link_template(id);
     return SyncInstall::updated;
   }
   id = table_.create(key, now + life);
@@ -161,6 +180,7 @@ SyncInstall Director::install_synced(const SyncConn& c, TimePoint now) {
   if (d->config.method != Forwarding::nat) e.flags |= entry_flag::kNoOutput;
   if (d->config.method == Forwarding::nat) table_.hash_reverse(id);
   e.state = c.state;
+  link_template(id);
   return SyncInstall::created;
 }
 

@@ -219,6 +219,87 @@ TEST_F(DirectorSyncTest, InstalledTemplateSteersTheNextConnection) {
   EXPECT_EQ(b.audit(), "");
 }
 
+TEST_F(DirectorSyncTest, SyncedConnectionHoldsItsTemplateLikeOnTheMaster) {
+  // Backup: template (client 1 -> real 2) then its connection, from the peer.
+  Director b;
+  mirror_config(b, 300);
+  SyncConn t;
+  t.is_template = true;
+  t.caddr = client(1);
+  t.vaddr = kVip;
+  t.vport = 80;
+  t.daddr = real(2);
+  t.dport = 80;
+  t.timeout_s = 300;
+  ASSERT_EQ(b.install_synced(t, now), SyncInstall::created);
+  SyncConn c;
+  c.caddr = client(1);
+  c.cport = 2000;
+  c.vaddr = kVip;
+  c.vport = 80;
+  c.daddr = real(2);
+  c.dport = 80;
+  c.state = TcpState::established;
+  c.timeout_s = 900;
+  ASSERT_EQ(b.install_synced(c, now), SyncInstall::created);
+  EXPECT_EQ(b.audit(), "");
+
+  // The template's own 300 s pass while the connection lives on; after a
+  // failover the client's next connection still goes to real 2 (rr alone
+  // would pick real 1 first).
+  now += 400s;
+  b.tick(now);
+  PacketMeta m;
+  m.src = client(1);
+  m.sport = 3000;
+  m.dst = kVip;
+  m.dport = 80;
+  m.tcp_flags = kSyn;
+  EXPECT_EQ(b.on_packet(m, now).real_addr, real(2));
+  EXPECT_EQ(b.audit(), "");
+}
+
+TEST_F(DirectorSyncTest, SyncedDrConnectionFollowsTheInputOnlyStates) {
+  // The new master of a DR connection sees only client->VIP packets: a FIN
+  // from the client takes ESTABLISHED to FIN_WAIT (input-only table), not to
+  // CLOSE_WAIT as if the server's packets crossed us too.
+  Director b;
+  ServiceConfig sc;
+  sc.vip = kVip;
+  sc.port = 80;
+  const auto s = b.add_service(sc).id;
+  RealServerConfig rc;
+  rc.address = real(1);
+  rc.port = 80;
+  rc.method = Forwarding::dr;
+  b.add_server(s, rc);
+  SyncConn c;
+  c.caddr = client(1);
+  c.cport = 2000;
+  c.vaddr = kVip;
+  c.vport = 80;
+  c.daddr = real(1);
+  c.dport = 80;
+  c.state = TcpState::established;
+  c.method = Forwarding::dr;
+  ASSERT_EQ(b.install_synced(c, now), SyncInstall::created);
+  PacketMeta m;
+  m.src = client(1);
+  m.sport = 2000;
+  m.dst = kVip;
+  m.dport = 80;
+  m.tcp_flags = kAck | kFin;
+  const Decision dec = b.on_packet(m, now);
+  EXPECT_EQ(dec.verdict, Verdict::forward);
+  EXPECT_EQ(dec.method, Forwarding::dr);
+  EXPECT_EQ(dec.real_addr, real(1));
+  std::vector<SyncConn> snap;
+  b.sync_snapshot(snap, now);
+  ASSERT_EQ(snap.size(), 1u);
+  EXPECT_EQ(snap[0].state, TcpState::fin_wait);
+  EXPECT_EQ(b.audit(), "");
+}
+
 TEST(DirectorSyncConvert, RecordRoundTripAndRejections) {
   SyncConn c;
   c.protocol = Protocol::tcp;
