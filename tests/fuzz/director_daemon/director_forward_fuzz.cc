@@ -5,8 +5,10 @@
 // handler's scratch and fits the egress link, and the shard's accounting
 // stays consistent (Director::audit).
 //
-// Input: byte 0 picks the ingress link and flags (checksum offload, active),
-// byte 1 the fake clock's advance in 100 ms steps, the rest is the frame.
+// Input: byte 0 picks the ingress link and flags (checksum offload, active,
+// 0x20: first open client 198.18.0.10:40000's connections to VIP:80/81/82 so
+// ICMP errors quoting them reach the relay paths), byte 1 the fake clock's
+// advance in 100 ms steps, the rest is the frame.
 
 #include <atomic>
 #include <cstdint>
@@ -17,6 +19,7 @@
 
 #include "director/daemon/forwarder.h"
 #include "director/daemon/steering.h"
+#include "tests/unit/director_daemon/frames.h"
 
 namespace {
 
@@ -78,6 +81,25 @@ struct World {
   }
 };
 
+// A SYN from the client every ICMP seed quotes, to each TCP service.
+void open_connections(World& w) {
+  for (std::uint16_t port : {80, 81, 82}) {
+    testing::TcpSpec t;
+    t.dst_mac = *net::Mac::parse("02:00:00:00:00:01");
+    t.src_mac = *net::Mac::parse("02:00:00:00:00:0a");
+    t.src = ip("198.18.0.10");
+    t.dst = ip("198.18.0.100");
+    t.sport = 40000;
+    t.dport = port;
+    auto bytes = testing::tcp_frame(t);
+    io::Frame f;
+    f.data = {bytes.data(), bytes.size()};
+    f.wire_length = static_cast<std::uint32_t>(bytes.size());
+    f.ifindex = 1;
+    w.fwd->handle({&f, 1});
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -86,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::uint8_t ctl = data[0];
   w.clock.advance(std::chrono::milliseconds(100) * data[1]);
   w.active = (ctl & 0x80) == 0;
+  if ((ctl & 0x20) != 0) open_connections(w);
   constexpr std::size_t kHead = 64;
   std::vector<std::uint8_t> buf(kHead + size - 2);
   std::memcpy(buf.data() + kHead, data + 2, size - 2);
