@@ -250,13 +250,15 @@ dnat_new() {
 }
 if want kernel-dnat-newconn; then
   nsx $dir sysctl -qw net.ipv4.ip_forward=1
-  udp_to_before=$(nsx $dir sysctl -n net.netfilter.nf_conntrack_udp_timeout 2>/dev/null || echo "")
-  nsx $dir sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2 2>/dev/null || true
   nsx $dir nft -f - <<'NFT'
 table ip bench_nat {
   chain pre { type nat hook prerouting priority -100; ip daddr 198.18.1.100 udp dport 9 counter dnat to 198.18.2.2; }
 }
 NFT
+  # After the table: conntrack's sysctls exist in a namespace once it is in use.
+  udp_to_before=$(nsx $dir sysctl -n net.netfilter.nf_conntrack_udp_timeout 2>/dev/null || echo "")
+  nsx $dir sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2 2>/dev/null || true
+  udp_to=$(nsx $dir sysctl -n net.netfilter.nf_conntrack_udp_timeout 2>/dev/null || echo "?")
   write_trafgen_conf 198.18.1.100 newconn
   conn_probe=dnat_new
   for _ in $(seq "$repeat"); do
@@ -265,7 +267,7 @@ NFT
   conn_probe=""
   ct_max=$(nsx $dir sysctl -n net.netfilter.nf_conntrack_max 2>/dev/null || echo "?")
   ct_count=$(nsx $dir sysctl -n net.netfilter.nf_conntrack_count 2>/dev/null || echo "?")
-  kernel_ct="nf_conntrack_max $ct_max, entries at the end $ct_count, udp timeout 2 s"
+  kernel_ct="nf_conntrack_max $ct_max, entries at the end $ct_count, nf_conntrack_udp_timeout $udp_to s"
   nsx $dir nft delete table ip bench_nat
   [ -n "$udp_to_before" ] && nsx $dir sysctl -qw net.netfilter.nf_conntrack_udp_timeout="$udp_to_before"
   nsx $dir sysctl -qw net.ipv4.ip_forward=0
