@@ -8,7 +8,8 @@
 its kernel route via the router d2-g (frames to the router's MAC). A real
 curl through the VIP must reach rs1 and come back translated. A DR server
 on that subnet is refused (reported in status, never routed), and the
-director turns GRO/LRO off on its links while it runs.
+director turns GRO/LRO off on its links while it runs. A reload asking
+for another worker count is logged as needing a restart and changes nothing.
 """
 import json
 import os
@@ -157,6 +158,22 @@ class Routed(unittest.TestCase):
             with open(log, encoding="utf-8") as f:
                 text = f.read()
             self.assertIn("dr/far uses DR but is on no subnet of our interfaces", text)
+            # A reload cannot change the worker count (logged, count kept),
+            # and manage_offloads: false hands the links' offloads back.
+            self.assertEqual(len(self.status()["workers"]), 1)
+            with open(self.conf, "w", encoding="utf-8") as f:
+                f.write(CONFIG.replace("workers: 1", "workers: 2\n  manage_offloads: false"))
+            tt.run([os.path.join(tt.BIN, "tandemctl"), "--run-dir", self.run_dir, "reload",
+                    "director"])
+            tt.wait_until(lambda: self.status().get("workers_configured") == 2, timeout=BOUND,
+                          what="the reload")
+            st = self.status()
+            self.assertEqual(len(st["workers"]), 1)
+            self.assertEqual(st["offloads_managed"], 0)
+            with open(log, encoding="utf-8") as f:
+                self.assertIn("global.workers changed to 2: it takes effect at the next restart; "
+                              "still forwarding with 1 worker(s)", f.read())
+            self.assertEqual(self.http("198.18.70.100", 8080), "hello from rs1")
         finally:
             director.send_signal(signal.SIGTERM)
             director.wait(timeout=BOUND)
