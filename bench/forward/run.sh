@@ -472,6 +472,24 @@ fi
   fi
   echo "## Summary"
   echo
+  if [ -n "$conntable_out" ]; then
+    printf '%s\n' "$conntable_out" | python3 -c '
+import re, sys
+t = sys.stdin.read()
+def num(label):
+    m = re.search(re.escape(label) + r"\s+([0-9.]+)", t)
+    return float(m.group(1)) if m else None
+n, syn, ack = num("entries"), num("new connection (SYN)"), num("existing, random order (ACK)")
+bpe, rss = num("bytes/entry at max (report)"), num("RSS growth / entry")
+if n and syn:
+    print("Connection table core, %d entries (conntable_bench, one shard): %.2fM new conn/s"
+          " (%.0f ns/SYN), %s ns/packet for existing entries in random order,"
+          " %s B/entry at max (reported), %s B/entry RSS growth." % (
+              n, 1000.0 / syn, syn, "%.0f" % ack if ack else "?",
+              "%.0f" % bpe if bpe else "?", "%.0f" % rss if rss else "?"))
+    print()
+'
+  fi
   python3 - "$work/summary.txt" <<'PY'
 import statistics, sys
 rows = {}
