@@ -2,11 +2,11 @@
 """ICMP helpers for the director_icmp test, stdlib only.
 
   icmp_tool.py frag-needed --src A --dst VIP --quote-src VIP --quote-sport P
-               --quote-dst C --quote-dport Q [--mtu 1280]
-      sends one ICMP "fragmentation needed" (3/4) from A to VIP over a raw
-      socket, quoting a TCP segment quote-src:sport -> quote-dst:dport
-      (IPv4 header + the 8 bytes RFC 792 asks for), as a router on the path
-      of our reply would.
+               --quote-dst C --quote-dport Q [--mtu 1280] [--type 3 --code 4]
+      sends one ICMP error, by default "fragmentation needed" (3/4), from A
+      to VIP over a raw socket, quoting a TCP segment quote-src:sport ->
+      quote-dst:dport (IPv4 header + the 8 bytes RFC 792 asks for), as a
+      router on the path of our reply would.
   icmp_tool.py read-pcap FILE
       prints every ICMP error in a pcap file (Ethernet) as one JSON object a
       line: outer addresses, type/code, the quote's addresses and ports, and
@@ -38,7 +38,8 @@ def frag_needed(args):
     # first 8 TCP bytes (ports and sequence number) are quoted.
     tcp8 = struct.pack("!HHI", int(opt["--quote-sport"]), int(opt["--quote-dport"]), 0x01020304)
     quote = ip_hdr(opt["--quote-src"], opt["--quote-dst"], 20, 6, ttl=63) + tcp8
-    icmp = struct.pack("!BBHHH", 3, 4, 0, 0, int(opt.get("--mtu", "1280"))) + quote
+    icmp = struct.pack("!BBHHH", int(opt.get("--type", "3")), int(opt.get("--code", "4")), 0, 0,
+                       int(opt.get("--mtu", "1280"))) + quote
     icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
     pkt = ip_hdr(opt["--src"], opt["--dst"], len(icmp), 1) + icmp
     s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)

@@ -14,6 +14,7 @@ carries the VIP and no vrrpd makes it master) the director answers none.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -242,6 +243,7 @@ class DirectorIcmp(unittest.TestCase):
     def tearDownClass(cls):
         cls.dump()
         cls.bed.down()
+        shutil.rmtree(cls.bed.dir, ignore_errors=True)
 
     @classmethod
     def dump(cls):
@@ -346,6 +348,34 @@ class DirectorIcmp(unittest.TestCase):
             out = tt.run(["/usr/bin/python3", TOOL, "read-pcap", pcap]).stdout
             return out if ('"q_dport": %d' % cport) in out else None
         return tt.wait_until(relayed, timeout=BOUND, interval=0.3, what="relayed error")
+
+    def test_3b_nat_server_error_reaches_the_client_translated(self):
+        """rs1 reports port unreachable about the client's request it
+        received (client:cport -> rs1:80); the client must get it from the
+        VIP about client:cport -> VIP:8080."""
+        held = HeldConnection(8080)
+        self.addCleanup(held.close)
+        pcap = os.path.join(self.bed.dir, "client.pcap")
+        dump = self.bed.spawn("c", "tcpdump", "-U", "-n", "-i", "eth0", "-w", pcap, "icmp")
+        self.addCleanup(self.bed.stop, dump)
+        tt.wait_until(lambda: os.path.exists(pcap) and os.path.getsize(pcap) >= 24,
+                      timeout=BOUND, what="tcpdump on the client")
+
+        def translated():
+            nsx("r1", "/usr/bin/python3", TOOL, "frag-needed", "--type", "3", "--code", "3",
+                "--src", RS1, "--dst", CLIENT, "--quote-src", CLIENT, "--quote-sport",
+                str(held.cport), "--quote-dst", RS1, "--quote-dport", "80")
+            time.sleep(0.2)
+            out = tt.run(["/usr/bin/python3", TOOL, "read-pcap", pcap]).stdout
+            recs = [json.loads(line) for line in out.splitlines() if line.strip()]
+            # The director's kernel may route its own untranslated copy too.
+            return [r for r in recs if r["type"] == 3 and r["src"] == VIP] or None
+        rec = tt.wait_until(translated, timeout=BOUND, interval=0.3, what="translated error")[0]
+        self.assertEqual(rec["code"], 3, rec)
+        self.assertEqual(rec["dst"], CLIENT, rec)
+        self.assertEqual((rec["q_src"], rec["q_sport"]), (CLIENT, held.cport), rec)
+        self.assertEqual((rec["q_dst"], rec["q_dport"]), (VIP, 8080), rec)
+        self.assertTrue(rec["ip_sum_ok"] and rec["icmp_sum_ok"] and rec["q_sum_ok"], rec)
 
     def test_4_ping_vip_answered_by_the_active_director_only(self):
         res = nsx("c", "ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", VIP, check=False)
