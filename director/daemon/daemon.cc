@@ -219,7 +219,9 @@ void Daemon::apply(const config::Config& cfg) {
   }
   set_targets(cfg);
   if (!first) {
-    if (cfg.global.workers != applied_->global.workers && dp_.running())
+    // Compared with what runs, so going back to the running count is quiet.
+    if (cfg.global.workers != applied_->global.workers &&
+        worker_count(cfg.global.workers) != workers_ && dp_.running())
       log::warn("director: global.workers changed to " +
                 (cfg.global.workers == 0 ? std::string("auto")
                                          : std::to_string(cfg.global.workers)) +

@@ -52,6 +52,21 @@ services:
 """
 
 
+# GRO of a device through SIOCETHTOOL (the test host has no ethtool
+# binary): prints 0/1; with a second argument sets it first.
+GRO = r"""
+import ctypes, fcntl, socket, struct, sys
+def call(cmd, val=0):
+    ev = ctypes.create_string_buffer(struct.pack("II", cmd, val))
+    ifr = struct.pack("16sP", sys.argv[1].encode(), ctypes.addressof(ev)).ljust(40, b"\0")
+    fcntl.ioctl(socket.socket(socket.AF_INET, socket.SOCK_DGRAM), 0x8946, ifr)
+    return struct.unpack("II", ev.raw[:8])[1]
+if len(sys.argv) > 2:
+    call(0x2c, int(sys.argv[2]))  # ETHTOOL_SGRO
+print(call(0x2b))  # ETHTOOL_GGRO
+"""
+
+
 def ns(node):
     return "%s-%s" % (P, node)
 
@@ -134,7 +149,14 @@ class Routed(unittest.TestCase):
                       "status", "director"]).stdout
         return json.loads(out)["daemons"][0]["status"]["detail"]
 
+    def gro(self, dev, set_to=None):
+        extra = [] if set_to is None else [str(set_to)]
+        return nsx("d", "/usr/bin/python3", "-c", GRO, dev, *extra).stdout.strip()
+
     def test_nat_server_behind_a_router(self):
+        # GRO on, as on a NIC: the director turns it off while it runs.
+        for dev in ("out0", "in0"):
+            self.assertEqual(self.gro(dev, 1), "1")
         log = os.path.join(self.dir, "director.log")
         director = self.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
                               "--config", self.conf, "--run-dir", self.run_dir, log=log)
@@ -148,6 +170,7 @@ class Routed(unittest.TestCase):
             self.assertEqual(st["next_hops_unreachable"], 1)  # the DR server, never routed
             self.assertEqual(st["workers_configured"], 1)
             self.assertEqual(st["offloads_managed"], 2)
+            self.assertEqual([self.gro("out0"), self.gro("in0")], ["0", "0"])
             # The router's MAC becomes rs1's next hop; curl through the VIP.
             tt.wait_until(lambda: self.status().get("neighbours_unresolved") == 1, timeout=BOUND,
                           what="the router's MAC")
@@ -170,6 +193,14 @@ class Routed(unittest.TestCase):
             st = self.status()
             self.assertEqual(len(st["workers"]), 1)
             self.assertEqual(st["offloads_managed"], 0)
+            self.assertEqual([self.gro("out0"), self.gro("in0")], ["1", "1"])  # handed back
+            with open(self.conf, "w", encoding="utf-8") as f:
+                f.write(CONFIG)
+            tt.run([os.path.join(tt.BIN, "tandemctl"), "--run-dir", self.run_dir, "reload",
+                    "director"])
+            tt.wait_until(lambda: self.status().get("offloads_managed") == 2, timeout=BOUND,
+                          what="offloads managed again")
+            self.assertEqual([self.gro("out0"), self.gro("in0")], ["0", "0"])
             with open(log, encoding="utf-8") as f:
                 self.assertIn("global.workers changed to 2: it takes effect at the next restart; "
                               "still forwarding with 1 worker(s)", f.read())
@@ -177,6 +208,8 @@ class Routed(unittest.TestCase):
         finally:
             director.send_signal(signal.SIGTERM)
             director.wait(timeout=BOUND)
+        # A clean exit puts back what the director found.
+        self.assertEqual([self.gro("out0"), self.gro("in0")], ["1", "1"])
         with open(log, encoding="utf-8") as f:
             sys.stdout.write(f.read()[-2000:])
 
