@@ -26,9 +26,9 @@ constexpr Duration kTickEvery = std::chrono::milliseconds(500);
 
 std::string_view icmp_count_name(IcmpCount c) noexcept {
   static constexpr std::string_view kNames[] = {
-      "errors_in",     "errors_out",        "echo_replies",   "rate_limited",   "inactive",
-      "no_connection", "bad_checksum",      "fragment",       "quote_not_tcp_udp",
-      "quote_fragment", "quote_mismatch",   "other_to_vip",   "not_ours"};
+      "errors_in",      "errors_out",   "echo_replies", "rate_limited",      "inactive",
+      "no_connection",  "bad_checksum", "fragment",     "quote_not_tcp_udp", "quote_fragment",
+      "quote_mismatch", "other_to_vip", "not_ours"};
   static_assert(std::size(kNames) == static_cast<std::size_t>(IcmpCount::kCount));
   const auto i = static_cast<std::size_t>(c);
   return i < std::size(kNames) ? kNames[i] : "unknown";

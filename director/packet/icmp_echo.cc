@@ -32,9 +32,9 @@ bool icmp_checksum_ok(std::span<const std::uint8_t> frame, const net::ParsedFram
 
 Rewrite echo_reply(std::span<std::uint8_t> frame, const net::ParsedFrame& v,
                    const net::Mac& src_mac, std::uint16_t ip_id) noexcept {
-  if (!whole_icmp(frame, v) || v.eth.header_len == 0 ||
-      v.l4.icmp_type != net::kIcmpEchoRequest || (v.eth.src.bytes[0] & 0x01) != 0 ||
-      (src_mac.bytes[0] & 0x01) != 0 || !names_one_host(v.ip.src)) {
+  if (!whole_icmp(frame, v) || v.eth.header_len == 0 || v.l4.icmp_type != net::kIcmpEchoRequest ||
+      (v.eth.src.bytes[0] & 0x01) != 0 || (src_mac.bytes[0] & 0x01) != 0 ||
+      !names_one_host(v.ip.src)) {
     return Rewrite{};
   }
   std::uint8_t* base = frame.data();

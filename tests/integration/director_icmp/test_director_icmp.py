@@ -35,6 +35,8 @@ TOOL = os.path.join(HERE, "icmp_tool.py")
 HTTPD = os.path.join(tt.REPO, "lab", "peers", "httpd.py")
 
 CONFIG = """
+global:
+  workers: 2    # steering: the client's errors and pings meet its connections' shard
 interfaces:
   outside: { device: out0, role: outside }
   inside: { device: in0, role: inside }
@@ -168,9 +170,8 @@ class Bed:
         sock = os.path.join(self.run_dir, "director.sock")
         if os.path.exists(sock):
             os.unlink(sock)
-        env = dict(os.environ, TANDEM_DIRECTOR_WORKERS="2")
         self.director = self.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
-                                   "--config", self.conf, "--run-dir", self.run_dir, env=env,
+                                   "--config", self.conf, "--run-dir", self.run_dir,
                                    log=self.log)
         tt.wait_until(lambda: os.path.exists(sock), timeout=BOUND, what="director socket")
         tt.wait_until(lambda: self.status().get("neighbours_unresolved") == 0, timeout=BOUND,

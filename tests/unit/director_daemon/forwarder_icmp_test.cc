@@ -146,7 +146,8 @@ TEST_F(ForwarderIcmpTest, NatErrorToTheVipReachesTheRealServerTranslated) {
   EXPECT_TRUE(testing::tcp_checksum_ok(out, 42));  // the quoted segment, now the server's own
   EXPECT_EQ(icmp(IcmpCount::errors_in), 1u);
   // The connection is still the SYN's: the error changed nothing.
-  const EntryId id = fwd_.shard().table().find(ConnKey{Protocol::tcp, false, kClient, 40000, kVip, 8080});
+  const EntryId id =
+      fwd_.shard().table().find(ConnKey{Protocol::tcp, false, kClient, 40000, kVip, 8080});
   ASSERT_NE(id, kNone);
   EXPECT_EQ(fwd_.shard().table().at(id).state, TcpState::syn_recv);
 }
@@ -220,7 +221,7 @@ TEST_F(ForwarderIcmpTest, EchoToTheVipIsAnsweredWhileActive) {
   EXPECT_TRUE(std::equal(kOutMac.bytes.begin(), kOutMac.bytes.end(), out.begin() + 6));
   EXPECT_EQ(be32(out, 26), kVip.value);
   EXPECT_EQ(be32(out, 30), kClient.value);
-  EXPECT_EQ(out[34], 0);  // echo reply
+  EXPECT_EQ(out[34], 0);                  // echo reply
   EXPECT_EQ(be32(out, 38), 0x00070001u);  // id and sequence echoed
   EXPECT_TRUE(std::equal(req.begin() + 42, req.end(), out.begin() + 42));
   EXPECT_EQ(net::internet_checksum({out.data() + 14, 20}), 0);
@@ -288,8 +289,8 @@ TEST_F(ForwarderIcmpTest, HostileIcmpIsCountedNeverForwarded) {
   const auto short_quote = testing::icmp_frame(kOutMac, kClientMac, kRouter, kVip, 3, 4, 1280,
                                                {reply.begin(), reply.begin() + 24});
   // A redirect and a timestamp request to the VIP.
-  const auto redirect = testing::icmp_frame(kOutMac, kClientMac, kRouter, kVip, 5, 1, 0,
-                                            our_reply(8080));
+  const auto redirect =
+      testing::icmp_frame(kOutMac, kClientMac, kRouter, kVip, 5, 1, 0, our_reply(8080));
   const auto timestamp = testing::icmp_frame(kOutMac, kClientMac, kClient, kVip, 13, 0, 0,
                                              std::vector<std::uint8_t>(12, 0));
 
@@ -304,7 +305,8 @@ TEST_F(ForwarderIcmpTest, HostileIcmpIsCountedNeverForwarded) {
   EXPECT_EQ(icmp(IcmpCount::quote_mismatch), 1u);
   EXPECT_EQ(icmp(IcmpCount::fragment), 1u);
   EXPECT_EQ(icmp(IcmpCount::other_to_vip), 2u);
-  EXPECT_EQ(fwd_.counters().parse[static_cast<std::size_t>(net::DropReason::kBadIcmpQuote)].get(), 1u);
+  EXPECT_EQ(fwd_.counters().parse[static_cast<std::size_t>(net::DropReason::kBadIcmpQuote)].get(),
+            1u);
   EXPECT_EQ(icmp(IcmpCount::errors_in), 0u);
   // The valid one still goes through afterwards.
   RxFrame ok(good, 10);
