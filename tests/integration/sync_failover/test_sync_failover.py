@@ -1,30 +1,90 @@
 #!/usr/bin/python3
-"""The lab (prefix h7l, etc/tandem/lab.yaml: NAT web service on the VIP,
-sync unicast between dir1 and dir2): the client holds 200 keep-alive HTTP
-connections through the VIP, dir2's director learns them from syncd, then
-dir1 fails: every daemon of dir1 is killed with SIGKILL, or (separately)
-both of dir1's links are pulled. vrrpd on dir2 takes the VIP and the DIP,
-and every connection must keep exchanging requests through dir2. Counts are
-printed. Everything is removed afterwards (Lab.__exit__).
+"""Established connections survive the loss of the active director.
+
+The lab (etc/tandem/lab.yaml, with two stream services added: NAT on port
+9000 and DR on port 9001, echosrv.py on every real server) runs the whole
+suite on both directors. The client (mixclient.py) holds hundreds of
+connections through the VIP: over NAT and DR, some idle from before the
+sync until after the failover, some streaming a paced byte stream that is
+checked byte for byte and counted at both ends. Then dir1, the master,
+fails and every connection must keep exchanging data through dir2:
+
+- kill -9 of every daemon of dir1, where dir2's daemons were started only
+  after the connections existed, so dir2 has them from syncd's resync;
+- dir1's links pulled, with dir2 up from the start (live sync).
+
+In DR only client->VIP packets cross the director (the real servers answer
+through their gateway, the DIP, which the kernel routes): the test checks
+the new master forwarded DR traffic in one direction only. Counts are
+printed per group. Everything is removed afterwards (Lab.__exit__).
 """
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import tandemtest as tt  # noqa: E402
 
-PREFIX = "h7l"
+HERE = os.path.dirname(os.path.abspath(__file__))
 VIP = "198.18.0.100"
-N = 200
-HOLDER = os.path.join(os.path.dirname(__file__), "holder.py")
+NAT_PORT, DR_PORT = 9000, 9001
+GROUPS = [("nat_idle", NAT_PORT, 120, "idle"), ("nat_stream", NAT_PORT, 20, "stream"),
+          ("dr_idle", DR_PORT, 120, "idle"), ("dr_stream", DR_PORT, 20, "stream")]
+TOTAL = sum(g[2] for g in GROUPS)
+LABELS = {"nat_idle": "NAT idle", "nat_stream": "NAT streaming", "dr_idle": "DR idle",
+          "dr_stream": "DR streaming"}
+
+STREAM_SERVICES = """
+  - name: stream-nat           # added by tests/integration/sync_failover
+    protocol: tcp
+    address: 198.18.0.100
+    port: %d
+    forwarding: nat
+    scheduler: wlc
+    monitors: [{type: tcp, interval: 1s, timeout: 1s}]
+    real_servers:
+      - { name: rs1, address: 198.18.1.11 }
+      - { name: rs2, address: 198.18.1.12 }
+      - { name: rs3, address: 198.18.1.13 }
+
+  - name: stream-dr
+    protocol: tcp
+    address: 198.18.0.100
+    port: %d
+    forwarding: dr
+    scheduler: rr
+    monitors: [{type: tcp, interval: 1s, timeout: 1s}]
+    real_servers:
+      - { name: rs1, address: 198.18.1.11 }
+      - { name: rs2, address: 198.18.1.12 }
+      - { name: rs3, address: 198.18.1.13 }
+""" % (NAT_PORT, DR_PORT)
+
+
+def lab_config(work):
+    """lab.yaml with the stream services appended to its services list."""
+    with open(os.path.join(tt.REPO, "etc", "tandem", "lab.yaml"), encoding="utf-8") as f:
+        text = f.read()
+    text, n = re.subn(r"\n(?=vrrp:\n)", STREAM_SERVICES + "\n", text, count=1)
+    assert n == 1, "lab.yaml has no top-level vrrp: after its services"
+    path = os.path.join(work, "lab.yaml")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
 
 
 class SyncFailover(unittest.TestCase):
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="tandem-sy-")
+        self.addCleanup(shutil.rmtree, self.work, True)
+
+    # --- status ------------------------------------------------------------
+
     def vrrp_state(self, lab, node):
         try:
             doc = lab.ctl_json(node, "vrrp")
@@ -39,65 +99,224 @@ class SyncFailover(unittest.TestCase):
         except (AssertionError, ValueError, subprocess.SubprocessError):
             return {}
 
-    def test_connections_survive_kill_of_the_active_director(self):
-        def kill_dir1():
-            pids = tt.run(["ip", "netns", "pids", PREFIX + "-dir1"]).stdout.split()
-            subprocess.run(["kill", "-KILL"] + pids, check=False)
-        self.fail_over(kill_dir1, "kill -9 of dir1")
+    def director(self, lab, node, cmd):
+        try:
+            reply = tt.control_request(os.path.join(lab.node_dir(node), "director.sock"), cmd)
+        except (OSError, ValueError, AssertionError):
+            return {}
+        return reply.get("result", {}) if reply.get("ok") else {}
 
-    def test_connections_survive_pulled_links_of_the_active_director(self):
-        def pull_links():
+    def stream_services(self, lab, node):
+        """{port: service} of the stream services in node's director."""
+        svcs = self.director(lab, node, "services").get("services", [])
+        return {s["port"]: s for s in svcs if s.get("port") in (NAT_PORT, DR_PORT)}
+
+    def servers_up(self, lab, node):
+        """Every real server of both stream services is in the table, weighted."""
+        svcs = self.stream_services(lab, node)
+        return len(svcs) == 2 and all(
+            sum(1 for r in s["servers"] if r["weight"] > 0) == 3 for s in svcs.values())
+
+    def synced(self, lab, node):
+        """Connections of the stream services in node's table (active+inactive)."""
+        return sum(r["active"] + r["inactive"] for s in self.stream_services(lab, node).values()
+                   for r in s["servers"])
+
+    # --- lab ---------------------------------------------------------------
+
+    def reap(self, proc):
+        """After the test (and Lab.__exit__, which kills what runs in the
+        lab's namespaces): kill PROC if it still runs, and collect it."""
+        def done():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=30)
+        self.addCleanup(done)
+
+    def start_echo_servers(self, lab):
+        for rs in ("rs1", "rs2", "rs3"):
+            log = open(os.path.join(self.work, rs + "-echosrv.log"), "w")
+            self.addCleanup(log.close)
+            # Lab.__exit__ kills everything in the lab's namespaces, this too.
+            self.reap(subprocess.Popen(
+                ["ip", "netns", "exec", lab.prefix + "-" + rs, "/usr/bin/python3",
+                 os.path.join(HERE, "echosrv.py"), str(NAT_PORT), str(DR_PORT)],
+                stdout=log, stderr=subprocess.STDOUT))
+        tt.wait_until(lambda: self.servers_up(lab, "dir1"), timeout=60,
+                      what="dir1's director has the stream services' servers up")
+
+    def stop_daemons(self, lab, node):
+        """TERM every process in node's namespace (only the lab's daemons run
+        there) and wait for them to go, so they withdraw what they own."""
+        ns = lab.prefix + "-" + node
+        pids = tt.run(["ip", "netns", "pids", ns]).stdout.split()
+        subprocess.run(["kill", "-TERM"] + pids, check=False)
+        tt.wait_until(lambda: not tt.run(["ip", "netns", "pids", ns]).stdout.split(),
+                      timeout=30, what="%s's daemons gone" % node)
+
+    def start_daemons(self, lab, node, config):
+        """As lab/tandem-lab starts them: same binaries, flags and logs."""
+        for name in tt.DAEMONS:
+            log = open(os.path.join(lab.run_dir, "logs", "%s-%s.log" % (node, name)), "a")
+            self.addCleanup(log.close)
+            self.reap(subprocess.Popen(
+                ["ip", "netns", "exec", lab.prefix + "-" + node, "setsid",
+                 os.path.join(tt.BIN, "tandem-" + name), "--foreground", "--config", config,
+                 "--node", node, "--run-dir", lab.node_dir(node)],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL))
+        for name in tt.DAEMONS:
+            sock = os.path.join(lab.node_dir(node), name + ".sock")
+            tt.wait_until(lambda: os.path.exists(sock), timeout=30,
+                          what="%s/%s up" % (node, name))
+
+    def sync_up(self, lab):
+        tt.wait_until(lambda: (self.vrrp_state(lab, "dir1") or {}).get("vip") == "master",
+                      timeout=60, what="dir1 master")
+        tt.wait_until(lambda: self.sync_status(lab, "dir1").get("role") == "master"
+                      and self.sync_status(lab, "dir1").get("director_connected")
+                      and self.sync_status(lab, "dir2").get("director_connected"),
+                      timeout=60, what="sync up on both directors")
+
+    # --- the client --------------------------------------------------------
+
+    def start_client(self, lab):
+        out = open(os.path.join(self.work, "client.out"), "w+")
+        self.addCleanup(out.close)
+        specs = ["%s:%d:%d:%s" % g for g in GROUPS]
+        client = subprocess.Popen(
+            ["ip", "netns", "exec", lab.prefix + "-client", "/usr/bin/python3",
+             os.path.join(HERE, "mixclient.py"), VIP, self.work] + specs,
+            stdout=out, stderr=subprocess.STDOUT)
+        self.reap(client)
+        self.client, self.client_out = client, out
+
+    def events(self, ev=None):
+        self.client_out.seek(0)
+        docs = []
+        # Complete lines only: the client may be writing the last one.
+        for line in self.client_out.read().split("\n")[:-1]:
+            if line.startswith("{"):
+                doc = json.loads(line)
+                if ev is None or doc.get("ev") == ev:
+                    docs.append(doc)
+        return docs
+
+    def last(self, ev):
+        docs = self.events(ev)
+        return docs[-1] if docs else None
+
+    def all_of(self, key):
+        """The last tick's KEY counts, if every group has all of its connections."""
+        tick = self.last("tick")
+        return tick is not None and all(ok == n for ok, n in tick[key].values()) and tick
+
+    def client_log(self):
+        self.client_out.seek(0)
+        return "\n".join(self.client_out.read().splitlines()[-8:])
+
+    def wait_connections_up(self):
+        up = tt.wait_until(lambda: self.last("up"), timeout=90, what="connections opened")
+        self.assertTrue(all(ok == n for ok, n in up["ok"].values()),
+                        "not every connection opened before the failover: %s" % up)
+        # Streams are flowing before anything fails.
+        first = tt.wait_until(lambda: self.last("tick"), timeout=30, what="client ticks")
+        tt.wait_until(lambda: self.last("tick")["stream_bytes"] > first["stream_bytes"],
+                      timeout=30, what="streams flowing")
+
+    def finish(self, lab, what):
+        """After the failover: wake the idle connections, wait until every
+        connection exchanged data through dir2, close them all and count."""
+        open(os.path.join(self.work, "wake"), "w").close()
+        try:
+            tt.wait_until(lambda: self.all_of("moved"), timeout=120,
+                          what="every connection exchanging data after %s" % what)
+        except AssertionError as e:
+            tick = self.last("tick") or {}
+            raise AssertionError("%s\nclient: moved %s, alive %s, dead %s" % (
+                e, tick.get("moved"), tick.get("alive"), tick.get("dead"))) from None
+        open(os.path.join(self.work, "stop"), "w").close()
+        done = tt.wait_until(lambda: self.last("done"), timeout=60, what="client done")
+        self.client.wait(timeout=30)
+        groups = done["groups"]
+        print("sync failover after %s: %s" % (what, ", ".join(
+            "%s %d/%d" % (LABELS[g], groups[g]["ok"], groups[g]["n"]) for g, *_ in GROUPS)),
+            flush=True)
+        print("  bytes echoed and counted by the servers:",
+              {g: groups[g]["bytes"] for g, *_ in GROUPS}, flush=True)
+        print("  dir2 sync counters:", json.dumps(self.sync_status(lab, "dir2").get("counters", {})),
+              flush=True)
+        lost = {g: d["dead"] for g, d in groups.items() if d["ok"] != d["n"]}
+        self.assertEqual(lost, {}, "connections lost after %s\n%s" % (what, self.client_log()))
+
+    def check_dr_one_way(self, lab, before):
+        """dir2 forwarded the DR service's client->VIP packets since BEFORE and
+        no reply: those go from the real servers to the client directly."""
+        dr = self.stream_services(lab, "dir2")[DR_PORT]["stats"]
+        print("  dir2 DR service: inpkts +%d, outpkts +%d"
+              % (dr["inpkts"] - before["inpkts"], dr["outpkts"] - before["outpkts"]), flush=True)
+        self.assertGreater(dr["inpkts"], before["inpkts"])
+        self.assertEqual(dr["outpkts"], before["outpkts"])
+
+    def kill(self, lab, node):
+        pids = tt.run(["ip", "netns", "pids", lab.prefix + "-" + node]).stdout.split()
+        subprocess.run(["kill", "-KILL"] + pids, check=False)
+
+    def dir2_master(self, lab):
+        tt.wait_until(lambda: (self.vrrp_state(lab, "dir2") or {}).get("vip") == "master",
+                      timeout=60, what="dir2 takes over")
+
+    # --- cases -------------------------------------------------------------
+
+    def test_kill_9_of_the_master_after_a_late_backup_resynced(self):
+        config = lab_config(self.work)
+        with tt.Lab("syk", config=config) as lab:
+            self.sync_up(lab)
+            self.start_echo_servers(lab)
+            self.stop_daemons(lab, "dir2")
+            self.start_client(lab)
+            self.wait_connections_up()
+            self.assertEqual(self.synced(lab, "dir1"), TOTAL)
+
+            # dir2 starts now: its table can only come from a resync.
+            self.start_daemons(lab, "dir2", config)
+            tt.wait_until(lambda: self.synced(lab, "dir2") >= TOTAL, timeout=60,
+                          what="dir2's director has the %d connections" % TOTAL)
+            counters = self.sync_status(lab, "dir2").get("counters", {})
+            print("dir2 started after %d connections: %d installed by resync (%s)"
+                  % (TOTAL, self.synced(lab, "dir2"), json.dumps(
+                      {k: v for k, v in counters.items() if k.startswith(("resync", "install"))})),
+                  flush=True)
+            self.assertGreaterEqual(counters.get("resyncs_completed", 0), 1)
+            self.assertGreaterEqual(counters.get("installs", 0), TOTAL)
+            tt.wait_until(lambda: self.servers_up(lab, "dir2"), timeout=60,
+                          what="dir2's director has the stream services' servers up")
+            tt.wait_until(lambda: (self.vrrp_state(lab, "dir2") or {}).get("vip") == "backup",
+                          timeout=60, what="dir2 backup")
+            dr_before = self.stream_services(lab, "dir2")[DR_PORT]["stats"]
+
+            self.kill(lab, "dir1")
+            self.dir2_master(lab)
+            self.finish(lab, "kill -9 of dir1")
+            self.check_dr_one_way(lab, dr_before)
+
+    def test_pulled_links_of_the_master(self):
+        config = lab_config(self.work)
+        with tt.Lab("syp", config=config) as lab:
+            self.sync_up(lab)
+            self.start_echo_servers(lab)
+            tt.wait_until(lambda: self.servers_up(lab, "dir2"), timeout=60,
+                          what="dir2's director has the stream services' servers up")
+            self.start_client(lab)
+            self.wait_connections_up()
+            tt.wait_until(lambda: self.synced(lab, "dir2") >= TOTAL, timeout=60,
+                          what="dir2's director has the %d connections" % TOTAL)
+            dr_before = self.stream_services(lab, "dir2")[DR_PORT]["stats"]
+
             for dev in ("out0", "in0"):
-                tt.run(["ip", "-n", PREFIX + "-dir1", "link", "set", dev, "down"])
-        self.fail_over(pull_links, "dir1's links pulled")
-
-    def fail_over(self, fail, what):
-        with tt.Lab(PREFIX) as lab:
-            tt.wait_until(lambda: (self.vrrp_state(lab, "dir1") or {}).get("vip") == "master",
-                          timeout=60, what="dir1 master")
-            tt.wait_until(lambda: self.sync_status(lab, "dir1").get("role") == "master"
-                          and self.sync_status(lab, "dir1").get("director_connected")
-                          and self.sync_status(lab, "dir2").get("director_connected"),
-                          timeout=60, what="sync up on both directors")
-            work = tempfile.mkdtemp(prefix="tandem-h7l-")
-            stop = os.path.join(work, "stop")
-            out = open(os.path.join(work, "holder.out"), "w+")
-            self.addCleanup(out.close)
-            holder = subprocess.Popen(
-                ["ip", "netns", "exec", PREFIX + "-client", "/usr/bin/python3", HOLDER, VIP, "80",
-                 str(N), stop], stdout=out, stderr=subprocess.STDOUT)
-            self.addCleanup(lambda: holder.poll() is None and holder.kill())
-
-            def rounds():
-                out.seek(0)
-                return [json.loads(line) for line in out.read().splitlines()
-                        if line.startswith("{")]
-
-            tt.wait_until(lambda: any(r.get("ok") == N for r in rounds()), timeout=60,
-                          what="all %d connections established" % N)
-            tt.wait_until(lambda: self.sync_status(lab, "dir2").get("counters", {})
-                          .get("installs", 0) >= N, timeout=60, what="dir2 installed them")
-            before = len(rounds())
-            fail()
-            killed_at = time.monotonic()
-            tt.wait_until(lambda: (self.vrrp_state(lab, "dir2") or {}).get("vip") == "master",
-                          timeout=60, what="dir2 takes over")
-            # Every surviving connection must complete rounds after the kill.
-            tt.wait_until(lambda: sum(1 for r in rounds()[before:]
-                                      if r.get("t", 0) > killed_at + 1) >= 3,
-                          timeout=90, what="three full rounds after the failover")
-            open(stop, "w").close()
-            holder.wait(timeout=60)
-            final = rounds()[-1] if rounds() else {}
-            out.seek(0)
-            lines = out.read().splitlines()
-            done = json.loads(lines[-1]) if lines else {}
-            print("sync failover: %d connections, %s alive after %s, dead %s"
-                  % (N, done.get("alive"), what, done.get("dead")), flush=True)
-            print("dir2 sync:", json.dumps(self.sync_status(lab, "dir2").get("counters", {})))
-            self.assertEqual(done.get("alive"), N, "lost connections: %s\n%s"
-                             % (done.get("dead"), "\n".join(lines[-5:])))
-            self.assertIsNotNone(final)
+                tt.run(["ip", "-n", lab.prefix + "-dir1", "link", "set", dev, "down"])
+            self.dir2_master(lab)
+            self.finish(lab, "dir1's links pulled")
+            self.check_dr_one_way(lab, dr_before)
 
 
 if __name__ == "__main__":
