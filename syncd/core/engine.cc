@@ -227,9 +227,17 @@ void Engine::start_resync(std::uint64_t target, std::uint32_t request_id) {
   for (auto it = resyncs_.begin(); it != resyncs_.end();) {
     it = it->target == target ? resyncs_.erase(it) : std::next(it);
   }
+  // Persistence templates first (the mirror's order puts them last): the
+  // peer's director links a connection to its template only if the template
+  // is already there, and an unlinked template expires under a live
+  // connection.
   std::vector<ConnRecord> records;
   records.reserve(mirror_.size());
-  for (const auto& [k, m] : mirror_) records.push_back(m.record);
+  for (const bool templates : {true, false}) {
+    for (const auto& [k, m] : mirror_) {
+      if (std::get<2>(k) == templates) records.push_back(m.record);
+    }
+  }
   PendingResync p;
   p.target = target;
   p.request_id = request_id;

@@ -133,6 +133,33 @@ TEST_F(EngineTest, LateBackupGetsTheTableByJoinResync) {
   EXPECT_EQ(c.counters().resyncs_completed, 1u);
 }
 
+TEST_F(EngineTest, ResyncSendsPersistenceTemplatesBeforeConnections) {
+  // The backup's director links a connection to its template only if the
+  // template came first; the mirror's own order would put templates last.
+  ConnRecord t = conn(0);
+  t.flags |= sync::kFlagTemplate | sync::kFlagNoCport;
+  t.timeout_s = 300;
+  a.local_record(conn(1), clock.now());
+  a.local_record(t, clock.now());
+  a.local_record(conn(2), clock.now());
+  run(milliseconds(100));
+  Engine c(config(3), clock.now());
+  c.set_role(Role::backup, clock.now());
+  std::vector<ConnRecord> got;
+  for (int i = 0; i < 100 && got.size() < 3; ++i) {
+    clock.advance(milliseconds(10));
+    a.tick(clock.now());
+    c.tick(clock.now());
+    for (auto& d : a.take_outgoing()) c.datagram(d, clock.now());
+    for (auto& d : c.take_outgoing()) a.datagram(d, clock.now());
+    for (auto& r : c.take_installs()) got.push_back(r);
+  }
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0], t);
+  EXPECT_EQ(got[1].cport, 1);
+  EXPECT_EQ(got[2].cport, 2);
+}
+
 TEST_F(EngineTest, LostDatagramIsRetransmitted) {
   run(milliseconds(100));
   (void)installed();
