@@ -83,9 +83,10 @@ void Scheduler::retime(const std::string& key, CheckTiming timing, TimePoint now
   index(key, it->second);
 }
 
-std::vector<std::string> Scheduler::due(TimePoint now) const {
+std::vector<std::string> Scheduler::due(TimePoint now, std::size_t limit) const {
   std::vector<std::string> out;
-  for (auto it = idle_.begin(); it != idle_.end() && it->first <= now; ++it) {
+  for (auto it = idle_.begin(); it != idle_.end() && it->first <= now && out.size() < limit;
+       ++it) {
     out.push_back(it->second);
   }
   return out;

@@ -71,8 +71,8 @@ class Scheduler {
   void finish(const std::string& key, bool ok, TimePoint now);
   void retime(const std::string& key, CheckTiming timing, TimePoint now);
 
-  // Keys due at `now` and not running, earliest first.
-  std::vector<std::string> due(TimePoint now) const;
+  // Keys due at `now` and not running, earliest first; at most `limit`.
+  std::vector<std::string> due(TimePoint now, std::size_t limit = SIZE_MAX) const;
   // When the loop should wake next (the earliest due time of an idle check).
   std::optional<TimePoint> next_wakeup() const;
 

@@ -167,3 +167,28 @@ TEST(Scheduler, IndexFollowsRetimeRemoveAndReplace) {
 
 }  // namespace
 }  // namespace tandem::health
+
+namespace tandem::health {
+namespace {
+
+TEST(Scheduler, DueHonoursItsLimitEarliestFirstAndTheRestStayDue) {
+  // The engine starts a bounded batch per wake-up; what it did not take must
+  // still be due (and next_wakeup must say "now") for the next wake-up.
+  FakeClock clock(TimePoint{} + seconds(10));
+  Scheduler s(1);
+  s.add("c", timing(seconds(1), {}, seconds(1)), clock.now());
+  clock.advance(milliseconds(1));
+  s.add("a", timing(seconds(1), {}, seconds(1)), clock.now());
+  clock.advance(milliseconds(1));
+  s.add("b", timing(seconds(1), {}, seconds(1)), clock.now());
+  EXPECT_THAT(s.due(clock.now(), 2), ElementsAre("c", "a"));
+  EXPECT_THAT(s.due(clock.now(), 0), IsEmpty());
+  for (const auto& k : s.due(clock.now(), 2)) s.start(k, clock.now());
+  EXPECT_THAT(s.due(clock.now(), 2), ElementsAre("b"));
+  ASSERT_TRUE(s.next_wakeup());
+  EXPECT_LE(*s.next_wakeup(), clock.now());
+  EXPECT_THAT(s.due(clock.now()), ElementsAre("b"));
+}
+
+}  // namespace
+}  // namespace tandem::health
