@@ -117,6 +117,18 @@ class SyncFailover(unittest.TestCase):
         return len(svcs) == 2 and all(
             sum(1 for r in s["servers"] if r["weight"] > 0) == 3 for s in svcs.values())
 
+    def checked_up(self, lab, node):
+        """node's healthd has each stream server up with a passed last check
+        (a check before echosrv listened may have failed and removed it)."""
+        try:
+            doc = lab.ctl_json(node, "health")
+        except (AssertionError, ValueError, subprocess.SubprocessError):
+            return False
+        servers = [r for s in doc.get("services", [])
+                   if s.get("service") in ("stream-nat", "stream-dr") for r in s.get("servers", [])]
+        return len(servers) == 6 and all(
+            r.get("state") == "up" and (r.get("history") or [{}])[-1].get("ok") for r in servers)
+
     def synced(self, lab, node):
         """Connections of the stream services in node's table (active+inactive)."""
         return sum(r["active"] + r["inactive"] for s in self.stream_services(lab, node).values()
@@ -134,6 +146,7 @@ class SyncFailover(unittest.TestCase):
         self.addCleanup(done)
 
     def start_echo_servers(self, lab):
+        logs = [os.path.join(self.work, rs + "-echosrv.log") for rs in ("rs1", "rs2", "rs3")]
         for rs in ("rs1", "rs2", "rs3"):
             log = open(os.path.join(self.work, rs + "-echosrv.log"), "w")
             self.addCleanup(log.close)
@@ -142,6 +155,18 @@ class SyncFailover(unittest.TestCase):
                 ["ip", "netns", "exec", lab.prefix + "-" + rs, "/usr/bin/python3",
                  os.path.join(HERE, "echosrv.py"), str(NAT_PORT), str(DR_PORT)],
                 stdout=log, stderr=subprocess.STDOUT))
+
+        def listening():
+            # The director's table has the servers from the start (weight from
+            # the config), before echosrv has bound its ports: ask echosrv.
+            for path in logs:
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    if "listening" not in f.read():
+                        return False
+            return True
+        tt.wait_until(listening, timeout=60, what="echosrv listening on rs1..rs3")
+        tt.wait_until(lambda: self.checked_up(lab, "dir1"), timeout=60,
+                      what="dir1's healthd has checked the stream servers up")
         tt.wait_until(lambda: self.servers_up(lab, "dir1"), timeout=60,
                       what="dir1's director has the stream services' servers up")
 
@@ -304,6 +329,8 @@ class SyncFailover(unittest.TestCase):
         with tt.Lab("syp", config=config) as lab:
             self.sync_up(lab)
             self.start_echo_servers(lab)
+            tt.wait_until(lambda: self.checked_up(lab, "dir2"), timeout=60,
+                          what="dir2's healthd has checked the stream servers up")
             tt.wait_until(lambda: self.servers_up(lab, "dir2"), timeout=60,
                           what="dir2's director has the stream services' servers up")
             self.start_client(lab)
