@@ -2,7 +2,7 @@
 """Established connections survive the loss of the active director.
 
 The lab (etc/tandem/lab.yaml, with two stream services added: NAT on port
-9000 and DR on port 9001, echosrv.py on every real server) runs the whole
+9000 and DR with persistence on port 9001, echosrv.py on every real server) runs the whole
 suite on both directors. The client (mixclient.py) holds hundreds of
 connections through the VIP: over NAT and DR, some idle from before the
 sync until after the failover, some streaming a paced byte stream that is
@@ -58,6 +58,7 @@ STREAM_SERVICES = """
     port: %d
     forwarding: dr
     scheduler: rr
+    persistence: { timeout: 300s }   # a template to sync as well
     monitors: [{type: tcp, interval: 1s, timeout: 1s}]
     real_servers:
       - { name: rs1, address: 198.18.1.11 }
@@ -128,6 +129,11 @@ class SyncFailover(unittest.TestCase):
                    if s.get("service") in ("stream-nat", "stream-dr") for r in s.get("servers", [])]
         return len(servers) == 6 and all(
             r.get("state") == "up" and (r.get("history") or [{}])[-1].get("ok") for r in servers)
+
+    def templates(self, lab, node):
+        """Persistence templates of the DR stream service in node's table."""
+        svc = self.stream_services(lab, node).get(DR_PORT, {})
+        return sum(r["persistent"] for r in svc.get("servers", []))
 
     def synced(self, lab, node):
         """Connections of the stream services in node's table (active+inactive)."""
@@ -313,6 +319,9 @@ class SyncFailover(unittest.TestCase):
                   flush=True)
             self.assertGreaterEqual(counters.get("resyncs_completed", 0), 1)
             self.assertGreaterEqual(counters.get("installs", 0), TOTAL)
+            # One client, one persistence template for the DR service.
+            self.assertEqual(self.templates(lab, "dir2"), self.templates(lab, "dir1"))
+            self.assertEqual(self.templates(lab, "dir2"), 1)
             tt.wait_until(lambda: self.servers_up(lab, "dir2"), timeout=60,
                           what="dir2's director has the stream services' servers up")
             tt.wait_until(lambda: (self.vrrp_state(lab, "dir2") or {}).get("vip") == "backup",
