@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -276,8 +277,26 @@ class SyncFailover(unittest.TestCase):
               {g: groups[g]["bytes"] for g, *_ in GROUPS}, flush=True)
         print("  dir2 sync counters:", json.dumps(self.sync_status(lab, "dir2").get("counters", {})),
               flush=True)
+        print("  streams stood still for %.1f s around the failover (client ticks every 0.5 s)"
+              % self.longest_stall(), flush=True)
         lost = {g: d["dead"] for g, d in groups.items() if d["ok"] != d["n"]}
         self.assertEqual(lost, {}, "connections lost after %s\n%s" % (what, self.client_log()))
+
+    def longest_stall(self):
+        """The longest time after self.failed_at during which no stream byte
+        came back (a number to print, not a threshold)."""
+        longest, since, last = 0.0, None, None
+        for tick in self.events("tick"):
+            if tick["t"] < self.failed_at:
+                last = tick["stream_bytes"]
+                continue
+            if last is not None and tick["stream_bytes"] == last:
+                since = since if since is not None else tick["t"]
+                longest = max(longest, tick["t"] - since)
+            else:
+                since = None
+            last = tick["stream_bytes"]
+        return longest
 
     def check_dr_one_way(self, lab, before):
         """dir2 forwarded the DR service's client->VIP packets since BEFORE and
@@ -328,6 +347,7 @@ class SyncFailover(unittest.TestCase):
                           timeout=60, what="dir2 backup")
             dr_before = self.stream_services(lab, "dir2")[DR_PORT]["stats"]
 
+            self.failed_at = time.monotonic()
             self.kill(lab, "dir1")
             self.dir2_master(lab)
             self.finish(lab, "kill -9 of dir1")
@@ -348,6 +368,7 @@ class SyncFailover(unittest.TestCase):
                           what="dir2's director has the %d connections" % TOTAL)
             dr_before = self.stream_services(lab, "dir2")[DR_PORT]["stats"]
 
+            self.failed_at = time.monotonic()
             for dev in ("out0", "in0"):
                 tt.run(["ip", "-n", lab.prefix + "-dir1", "link", "set", dev, "down"])
             self.dir2_master(lab)
