@@ -10,16 +10,20 @@ namespace {
 constexpr std::size_t kMaxChunkLine = 1024;
 constexpr std::uint64_t kMaxLength = std::uint64_t{1} << 53;
 
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return ascii_lower(x) == ascii_lower(y);
          });
 }
 
 bool is_tchar(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  if (std::isalnum(u)) return true;
+  // By hand rather than isalnum: the C locale's answer, without a call per
+  // byte of every header name.
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
@@ -96,10 +100,24 @@ HttpResponseParser::State HttpResponseParser::feed(std::string_view in) {
     // header_bytes_ already counts the partial line, and never exceeds the limit.
     const std::size_t before = in.size();
     const std::size_t room = limits_.max_header_bytes - header_bytes_;
-    const bool got = take_line(in, line_, line_.size() + room);
-    header_bytes_ += before - in.size();
-    if (!got) break;
-    std::string line = std::exchange(line_, {});
+    std::string owned;
+    std::string_view line;
+    const auto nl = line_.empty() ? in.find('\n') : std::string_view::npos;
+    if (nl != std::string_view::npos && nl < room) {
+      // The whole line is in this buffer (the usual case): parse it in place
+      // instead of copying it, a copy per line being most of a small
+      // response's cost. Same limit as take_line: nl + 1 bytes <= room.
+      line = in.substr(0, nl);
+      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      in.remove_prefix(nl + 1);
+      header_bytes_ += nl + 1;
+    } else {
+      const bool got = take_line(in, line_, line_.size() + room);
+      header_bytes_ += before - in.size();
+      if (!got) break;
+      owned = std::exchange(line_, {});
+      line = owned;
+    }
     if (state_ == State::kStatusLine) {
       on_status_line(line);
     } else if (line.empty()) {
@@ -149,6 +167,7 @@ void HttpResponseParser::on_header_line(std::string_view line) {
   const auto name = line.substr(0, colon);
   if (!std::all_of(name.begin(), name.end(), is_tchar)) return fail("malformed header name");
   if (headers_.size() >= limits_.max_headers) return fail("too many headers");
+  if (headers_.empty()) headers_.reserve(8);  // one allocation for a typical response
   headers_.emplace_back(std::string(name), std::string(trim(line.substr(colon + 1))));
 }
 

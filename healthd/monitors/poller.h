@@ -12,6 +12,7 @@
 
 #include <sys/epoll.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <cstdint>
@@ -56,6 +57,12 @@ class Poller : public std::enable_shared_from_this<Poller> {
   // The io_context is shutting down: no more waits; later adds fail.
   void shutdown();
 
+  // A read buffer for clients to use inside on_events only (one loop
+  // thread, nothing kept across calls): a check's session then stays small
+  // enough for the allocator's fast path instead of carrying its own.
+  char* scratch() { return scratch_.data(); }
+  static constexpr std::size_t kScratch = 16 * 1024;
+
  private:
   struct Slot {
     std::shared_ptr<Client> client;
@@ -74,6 +81,7 @@ class Poller : public std::enable_shared_from_this<Poller> {
   std::size_t live_ = 0;
   std::uint64_t dispatched_ = 0;
   std::uint64_t waits_ = 0;
+  std::array<char, kScratch> scratch_{};
 };
 
 }  // namespace tandem::health
