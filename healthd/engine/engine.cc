@@ -8,6 +8,7 @@
 
 #include "common/log/log.h"
 #include "healthd/core/reload.h"
+#include "healthd/monitors/poller.h"
 
 namespace tandem::health {
 namespace {
@@ -60,7 +61,11 @@ double seconds(Duration d) {
 }  // namespace
 
 Engine::Engine(boost::asio::io_context& io, Publish publish, std::uint64_t seed)
-    : io_(io), publish_(std::move(publish)), timer_(io), scheduler_(seed) {}
+    : io_(io), publish_(std::move(publish)), timer_(io), scheduler_(seed) {
+  // The daemon's loop never idles: the http checks' poller may keep its
+  // wait between checks instead of cancelling and re-arming it each time.
+  Poller::of(io_)->keep_waiting(true);
+}
 
 Engine::~Engine() {
   stop();
@@ -69,6 +74,7 @@ Engine::~Engine() {
 void Engine::stop() {
   stopped_ = true;
   timer_.cancel();
+  Poller::of(io_)->keep_waiting(false);
   for (auto& [key, check] : checks_) {
     if (check.monitor) check.monitor->cancel();
   }

@@ -110,11 +110,20 @@ void Poller::remove(Token token) {
   // Nothing left to watch: stop waiting, so a loop with no other work can
   // return from run() (tandem-healthcheck, tests). Not from inside a
   // dispatch: the handler decides after the batch.
-  if (live_ == 0 && waiting_ && !dispatching_ && watch_) watch_->cancel();
+  if (live_ == 0 && waiting_ && !dispatching_ && !keep_waiting_ && watch_) watch_->cancel();
+}
+
+void Poller::keep_waiting(bool on) {
+  keep_waiting_ = on;
+  if (on) {
+    arm();
+  } else if (live_ == 0 && waiting_ && !dispatching_ && watch_) {
+    watch_->cancel();
+  }
 }
 
 void Poller::arm() {
-  if (waiting_ || !watch_ || live_ == 0) return;
+  if (waiting_ || !watch_ || (live_ == 0 && !keep_waiting_)) return;
   waiting_ = true;
   // The wait is registered before the set is drained (on_ready), so a socket
   // that becomes ready after the drain raises a new edge for this wait.
@@ -126,7 +135,8 @@ void Poller::arm() {
 }
 
 void Poller::on_ready() {
-  if (!watch_ || live_ == 0) return;
+  if (!watch_) return;
+  if (live_ == 0 && !keep_waiting_) return;
   arm();
   std::array<epoll_event, kBatch> events;
   dispatching_ = true;
@@ -152,7 +162,7 @@ void Poller::on_ready() {
     if (static_cast<std::size_t>(n) < events.size()) break;
   }
   dispatching_ = false;
-  if (live_ == 0 && waiting_ && watch_) watch_->cancel();
+  if (live_ == 0 && waiting_ && !keep_waiting_ && watch_) watch_->cancel();
 }
 
 }  // namespace tandem::health

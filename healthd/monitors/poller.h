@@ -57,6 +57,13 @@ class Poller : public std::enable_shared_from_this<Poller> {
   // The io_context is shutting down: no more waits; later adds fail.
   void shutdown();
 
+  // By default the poller stops waiting whenever nothing is registered, so a
+  // loop with no other work returns from run() (tandem-healthcheck, tests).
+  // A daemon whose loop never idles anyway sets this: at low check rates,
+  // cancelling and re-arming the wait around every check cost it two
+  // handler runs and an epoll_ctl each time. Clearing it stops an idle wait.
+  void keep_waiting(bool on);
+
   // A read buffer for clients to use inside on_events only (one loop
   // thread, nothing kept across calls): a check's session then stays small
   // enough for the allocator's fast path instead of carrying its own.
@@ -76,6 +83,7 @@ class Poller : public std::enable_shared_from_this<Poller> {
   std::optional<boost::asio::posix::stream_descriptor> watch_;
   bool waiting_ = false;
   bool dispatching_ = false;
+  bool keep_waiting_ = false;
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_;
   std::size_t live_ = 0;

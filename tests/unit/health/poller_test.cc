@@ -183,3 +183,31 @@ TEST(Poller, ContextDestroyedWithACheckInFlight) {
 
 }  // namespace
 }  // namespace tandem::health
+
+namespace tandem::health {
+namespace {
+
+TEST(Poller, KeepWaitingHoldsTheLoopUntilCleared) {
+  asio::io_context io;
+  auto poller = Poller::of(io);
+  poller->keep_waiting(true);
+  // Nothing registered, yet the wait stands: run() must not return on its own.
+  io.run_for(std::chrono::milliseconds(50));
+  EXPECT_FALSE(io.stopped()) << "a kept wait let the loop run dry";
+  // Still delivers while kept.
+  Pair p;
+  auto rec = std::make_shared<Recorder>();
+  auto token = poller->add(p.a, EPOLLIN, rec);
+  ASSERT_TRUE(token);
+  ASSERT_EQ(::write(p.b, "x", 1), 1);
+  while (rec->events.empty()) {
+    ASSERT_NE(io.run_one_for(10s), 0u);
+  }
+  poller->remove(*token);
+  poller->keep_waiting(false);
+  io.run_for(30s);
+  EXPECT_TRUE(io.stopped()) << "clearing keep_waiting left the wait standing";
+}
+
+}  // namespace
+}  // namespace tandem::health
