@@ -11,6 +11,7 @@
 #include "director/packet/icmp_echo.h"
 #include "director/packet/icmp_error.h"
 #include "director/packet/nat.h"
+#include "director/packet/segment.h"
 #include "director/packet/tun.h"
 
 namespace tandem::director::daemon {
@@ -21,8 +22,23 @@ static_assert(kSlot >= kIcmpErrorMaxFrame && kSlot >= net::kArpFrameLen);
 constexpr std::size_t kMaxBatch = 1024;  // Worker's largest batch
 constexpr std::size_t kMaxClients = 1 << 16;
 constexpr Duration kTickEvery = std::chrono::milliseconds(500);
+// Segment storage per batch. A batch never spans more than one ring block
+// (256 KiB in the daemon), and its segments need that much payload plus
+// per-segment headers and headroom: twice the block leaves room for small
+// MTUs. Past that the super-frame is dropped (SuperDrop::no_room).
+constexpr std::size_t kSegBytes = std::size_t{1} << 19;
+constexpr std::size_t kSegList = 1024;
+constexpr std::size_t kSegHeadroom = 64;  // >= kTunHeadroom, keeps slots aligned
+static_assert(kSegHeadroom >= kTunHeadroom);
 
 }  // namespace
+
+std::string_view super_drop_name(SuperDrop d) noexcept {
+  static constexpr std::string_view kNames[] = {"not_tcp", "malformed", "no_room"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(SuperDrop::kCount));
+  const auto i = static_cast<std::size_t>(d);
+  return i < std::size(kNames) ? kNames[i] : "unknown";
+}
 
 std::string_view icmp_count_name(IcmpCount c) noexcept {
   static constexpr std::string_view kNames[] = {
@@ -57,7 +73,7 @@ void complete_l4_checksum(std::span<std::uint8_t> frame, const net::ParsedFrame&
 Forwarder::Forwarder(const DirectorConfig& cfg, std::vector<Link> links,
                      const std::atomic<bool>& active, const Clock& clock)
     : shard_(cfg), links_(std::move(links)), active_(active), clock_(clock),
-      scratch_(kMaxBatch * kSlot) {}
+      scratch_(kMaxBatch * kSlot), seg_bytes_(kSegBytes), seg_list_(kSegList) {}
 
 int Forwarder::link_of(int ifindex) const {
   for (std::size_t i = 0; i < links_.size(); ++i)
@@ -108,6 +124,8 @@ void Forwarder::on_idle() noexcept {
 void Forwarder::handle(std::span<io::Frame> frames) noexcept {
   run_posted();
   const TimePoint now = clock_.now();
+  seg_bytes_used_ = 0;  // the previous batch has been sent
+  seg_list_used_ = 0;
   for (std::size_t i = 0; i < frames.size(); ++i)
     forward_one(frames[i], scratch_.data() + (i % kMaxBatch) * kSlot, now);
   if (now - last_tick_ >= kTickEvery)
@@ -178,6 +196,18 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     count(FwdDrop::not_ipv4_l4);
     return;
   }
+  // A datagram longer than the MTU of the link it arrived on never crossed
+  // that wire as it is: the sender's TSO/GSO or GRO merged it. Refused here,
+  // before the core counts it; the MSS is checked once the egress is known.
+  const std::uint16_t in_mtu = links_[static_cast<std::size_t>(in_link)].mtu;
+  const bool super = in_mtu != 0 && v.ip.total_len > in_mtu;
+  if (super) {
+    const SegmentRefusal why = check_segmentable(v, 1);
+    if (why != SegmentRefusal::kAccepted) {
+      count(why == SegmentRefusal::kNotTcp ? SuperDrop::not_tcp : SuperDrop::malformed);
+      return;
+    }
+  }
   const bool inbound = vips_.contains(v.ip.dst.value);
   // Only the active director forwards VIP traffic; NAT replies reaching a
   // backup (stale neighbour caches) are still translated so they are not lost.
@@ -203,8 +233,9 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     count(FwdDrop::core_drop);
     return;
   }
-  // The bytes leave without the offload the sender counted on.
-  if (f.checksum_not_ready) {
+  // The bytes leave without the offload the sender counted on (segments get
+  // their checksums computed whole).
+  if (f.checksum_not_ready && !super) {
     complete_l4_checksum(f.data, v);
     counters_.checksum_completed.add(1);
   }
@@ -232,25 +263,18 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     count(FwdDrop::no_link);
     return;
   }
+  if (super) {
+    forward_segments(f, v, d, inbound, hop, in_link, scratch);
+    return;
+  }
   const Link& out = links_[hop.link];
   const Egress eg{out.mac, hop.mac, out.mtu};
-  Rewrite r;
-  std::span<const std::uint8_t> base = f.data;
-  if (!inbound) {
-    r = nat_outbound(f.data, v, net::Endpoint{d.vip, d.vport}, eg);
-  } else if (d.method == Forwarding::dr) {
-    r = dr_forward(f.data, v, eg);
-  } else if (d.method == Forwarding::nat) {
-    r = nat_inbound(f.data, v, net::Endpoint{d.real_addr, d.real_port}, eg);
-  } else {
-    const auto buf = f.with_headroom();
-    r = tun_encapsulate(buf, f.headroom, v, TunParams{out.address, d.real_addr, 64, ip_id_++}, eg);
-    base = buf;
-  }
+  const auto buf = f.with_headroom();
+  const Rewrite r = rewrite(buf, f.headroom, v, d, inbound, out, eg);
   switch (r.verdict) {
     case RewriteVerdict::kForward:
       (inbound ? counters_.forwarded_in : counters_.forwarded_out).add(1);
-      f.transmit(hop.link, base.subspan(r.offset, r.length));
+      f.transmit(hop.link, buf.subspan(r.offset, r.length));
       return;
     case RewriteVerdict::kTtlExceeded:
       count(FwdDrop::ttl_exceeded);
@@ -268,6 +292,76 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
       count(FwdDrop::rewrite_failed);
       return;
   }
+}
+
+Rewrite Forwarder::rewrite(std::span<std::uint8_t> buf, std::uint32_t headroom,
+                           const net::ParsedFrame& v, const Decision& d, bool inbound,
+                           const Link& out, const Egress& eg) noexcept {
+  if (inbound && d.method == Forwarding::tun)
+    return tun_encapsulate(buf, headroom, v, TunParams{out.address, d.real_addr, 64, ip_id_++}, eg);
+  const auto frame = buf.subspan(headroom);
+  Rewrite r;
+  if (!inbound) {
+    r = nat_outbound(frame, v, net::Endpoint{d.vip, d.vport}, eg);
+  } else if (d.method == Forwarding::dr) {
+    r = dr_forward(frame, v, eg);
+  } else {
+    r = nat_inbound(frame, v, net::Endpoint{d.real_addr, d.real_port}, eg);
+  }
+  r.offset += headroom;
+  return r;
+}
+
+void Forwarder::forward_segments(io::Frame& f, const net::ParsedFrame& v, const Decision& d,
+                                 bool inbound, const NextHop& hop, int in_link,
+                                 std::uint8_t* scratch) noexcept {
+  const Link& out = links_[hop.link];
+  const Egress eg{out.mac, hop.mac, out.mtu};
+  const bool tun = inbound && d.method == Forwarding::tun;
+  const std::size_t mss = segment_mss(v, out.mtu, tun ? kTunHeadroom : 0);
+  if (check_segmentable(v, mss) != SegmentRefusal::kAccepted) {
+    count(SuperDrop::malformed);
+    return;
+  }
+  const std::size_t n = segment_count(v, mss);
+  const std::size_t seg_max = std::size_t{v.l4.offset} + v.l4.tcp_header_len + mss;
+  const std::size_t slot = (kSegHeadroom + seg_max + 63) / 64 * 64;
+  if (n > kSegList - seg_list_used_ || n * slot > kSegBytes - seg_bytes_used_) {
+    count(SuperDrop::no_room);
+    return;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint8_t* base = seg_bytes_.data() + seg_bytes_used_ + i * slot;
+    const std::size_t len = build_segment({base + kSegHeadroom, seg_max}, f.data, v, mss, i);
+    net::ParsedFrame sv;
+    if (len == 0 || net::parse_frame({base + kSegHeadroom, len}, net::ParseOptions{}, sv) !=
+                        net::DropReason::kNone) {
+      count(FwdDrop::rewrite_failed);
+      return;
+    }
+    const Rewrite r = rewrite({base, kSegHeadroom + len}, kSegHeadroom, sv, d, inbound, out, eg);
+    if (r.verdict != RewriteVerdict::kForward) {
+      // Every segment carries the super-frame's TTL and fits the egress by
+      // construction, so only the first is ever refused, and for them all.
+      if (r.verdict == RewriteVerdict::kTtlExceeded) {
+        count(FwdDrop::ttl_exceeded);
+        answer_error(f, v, in_link, scratch, true, 0);
+      } else {
+        count(r.verdict == RewriteVerdict::kFragmentationNeeded ||
+                      r.verdict == RewriteVerdict::kTooBig
+                  ? FwdDrop::too_big
+                  : FwdDrop::rewrite_failed);
+      }
+      return;
+    }
+    seg_list_[seg_list_used_ + i] = {base + r.offset, r.length};
+  }
+  f.transmit_burst(hop.link, {seg_list_.data() + seg_list_used_, n});
+  seg_list_used_ += n;
+  seg_bytes_used_ += n * slot;
+  (inbound ? counters_.forwarded_in : counters_.forwarded_out).add(n);
+  counters_.superframes.add(1);
+  counters_.segments.add(n);
 }
 
 }  // namespace tandem::director::daemon

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +23,7 @@
 #include "director/core/director.h"
 #include "director/io/counters.h"
 #include "director/io/worker.h"
+#include "director/packet/rewrite.h"
 
 namespace tandem::director::daemon {
 
@@ -83,8 +85,25 @@ std::string_view icmp_count_name(IcmpCount c) noexcept;
 inline constexpr std::uint32_t kEchoPerSecond = 1000;
 inline constexpr std::uint32_t kEchoBurst = 50;
 
+// TCP super-frames (longer than the MTU of the link they arrived on, made
+// by the sender's TSO/GSO or by GRO) are cut into segments (segment.h);
+// these are the ones that could not be.
+enum class SuperDrop : std::uint8_t {
+  not_tcp,    // UDP GSO: no segmentation rule, dropped
+  malformed,  // a fragment, no payload, or headers that fill the egress MTU
+  no_room,    // the batch's segment storage is full (more than a ring block)
+  kCount
+};
+
+// The counter's name in status ("not_tcp", ...).
+std::string_view super_drop_name(SuperDrop d) noexcept;
+
 struct ForwardCounters {
   io::Counter forwarded_in, forwarded_out, arp_replies, icmp_sent, checksum_completed;
+  // Super-frames segmented, and the segments they became (each segment also
+  // counts as forwarded_in/out).
+  io::Counter superframes, segments;
+  std::array<io::Counter, static_cast<std::size_t>(SuperDrop::kCount)> super_drops;
   std::array<io::Counter, static_cast<std::size_t>(net::DropReason::kCount)> parse;
   std::array<io::Counter, static_cast<std::size_t>(FwdDrop::kCount)> drops;
   std::array<io::Counter, static_cast<std::size_t>(IcmpCount::kCount)> icmp;
@@ -129,6 +148,13 @@ class Forwarder final : public io::BatchHandler {
   void forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) noexcept;
   void count(FwdDrop d) { counters_.drops[static_cast<std::size_t>(d)].add(1); }
   void count(IcmpCount c) { counters_.icmp[static_cast<std::size_t>(c)].add(1); }
+  void count(SuperDrop c) { counters_.super_drops[static_cast<std::size_t>(c)].add(1); }
+  // The method's rewrite of the frame at buf[headroom...] parsed as v; the
+  // result's offset is relative to buf.
+  Rewrite rewrite(std::span<std::uint8_t> buf, std::uint32_t headroom, const net::ParsedFrame& v,
+                  const Decision& d, bool inbound, const Link& out, const Egress& eg) noexcept;
+  void forward_segments(io::Frame& f, const net::ParsedFrame& v, const Decision& d, bool inbound,
+                        const NextHop& hop, int in_link, std::uint8_t* scratch) noexcept;
   void handle_icmp(io::Frame& f, const net::ParsedFrame& v, int in_link, TimePoint now) noexcept;
   void relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool to_vip,
                         TimePoint now) noexcept;
@@ -149,6 +175,12 @@ class Forwarder final : public io::BatchHandler {
   std::unordered_set<std::uint32_t> vips_;
   std::unordered_set<std::uint32_t> arp_vips_;
   std::vector<std::uint8_t> scratch_;  // one slot per frame of a batch
+  // Segments of this batch's super-frames and the list each frame sends;
+  // fixed capacity (spans into them stay valid until the next batch).
+  std::vector<std::uint8_t> seg_bytes_;
+  std::size_t seg_bytes_used_ = 0;
+  std::vector<std::span<const std::uint8_t>> seg_list_;
+  std::size_t seg_list_used_ = 0;
   std::uint16_t ip_id_ = 0;
   // Echo token bucket, kept as time credit: each reply costs 1/kEchoPerSecond.
   Duration echo_credit_ = Duration(std::chrono::seconds(1)) * kEchoBurst / kEchoPerSecond;

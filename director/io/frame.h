@@ -39,6 +39,9 @@ struct Frame {
   // batch is sent: inside this frame's data or headroom, or the handler's
   // own storage that it keeps until its next handle() call.
   std::span<const std::uint8_t> out;
+  // Several frames for the one port instead of out (a TCP super-frame cut
+  // into segments); same lifetime rule as out.
+  std::span<const std::span<const std::uint8_t>> burst;
 
   std::span<std::uint8_t> with_headroom() const {
     return {data.data() - headroom, headroom + data.size()};
@@ -47,6 +50,13 @@ struct Frame {
     action = Action::kTransmit;
     egress = port;
     out = bytes;
+    burst = {};
+  }
+  void transmit_burst(std::uint16_t port, std::span<const std::span<const std::uint8_t>> frames) {
+    action = Action::kTransmit;
+    egress = port;
+    out = {};
+    burst = frames;
   }
   void transmit(std::uint16_t port) { transmit(port, data); }
   void drop() { action = Action::kDrop; }

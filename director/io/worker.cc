@@ -128,7 +128,11 @@ std::size_t Worker::process_block(BatchHandler& handler, std::span<std::uint8_t>
         rx_counters_.handler_drops.add(1);
         continue;
       }
-      tx_[f.egress]->enqueue(f.out);
+      if (f.burst.empty()) {
+        tx_[f.egress]->enqueue(f.out);
+      } else {
+        for (const auto seg : f.burst) tx_[f.egress]->enqueue(seg);
+      }
       touched_[f.egress] = 1;
     }
     if (dropped != 0) rx_counters_.handler_drops.add(dropped);
