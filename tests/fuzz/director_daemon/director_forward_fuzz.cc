@@ -2,7 +2,8 @@
 // rewrite, ICMP/ARP answers) over arbitrary frames, one Forwarder kept
 // across inputs so connection state accumulates. Checks, besides ASan/UBSan:
 // a transmitted frame lies inside the frame's buffer (with headroom) or the
-// handler's scratch and fits the egress link, and the shard's accounting
+// handler's scratch and fits the egress link (so does every segment of a
+// super-frame, and each parses), and the shard's accounting
 // stays consistent (Director::audit).
 //
 // Input: byte 0 picks the ingress link and flags (checksum offload, active,
@@ -126,6 +127,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!in_frame && f.out.size() > 640) std::abort();  // scratch slots are 640 bytes
     if (f.egress > 1) std::abort();
     if (f.out.size() > 14u + 4u + 1500u) std::abort();
+    // Segments of a super-frame live in the handler's storage; each one
+    // must be exactly one IPv4 datagram (TCP, or IPIP for TUN) no longer
+    // than its egress link's MTU (in0 takes 1400).
+    const std::size_t mtu = f.egress == 0 ? 1500 : 1400;
+    if (!f.burst.empty() && !f.out.empty()) std::abort();
+    for (const auto seg : f.burst) {
+      net::ParsedFrame sv;
+      const auto bad = net::parse_frame(seg, net::ParseOptions{}, sv);
+      const bool ipip = bad == net::DropReason::kUnsupportedProtocol && sv.ip.protocol == 4;
+      if (bad != net::DropReason::kNone && !ipip) std::abort();
+      if (sv.ip.total_len > mtu || sv.ip.offset + sv.ip.total_len != seg.size()) std::abort();
+    }
   }
   (void)steer(f.data, SteeringSpec{{ip("198.18.0.100")}, 0xFFFFFFFFu, 3});
   if (!w.fwd->shard().audit().empty()) std::abort();
