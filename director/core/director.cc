@@ -62,6 +62,7 @@ std::uint64_t Director::service_key(Protocol p, net::Ipv4 vip, std::uint16_t por
 // ---------------------------------------------------------------- control
 
 ControlResult Director::add_service(const ServiceConfig& c) {
+  ++generation_;
   if (!valid_service(c)) return {ControlError::invalid, kNone};
   const std::uint64_t key = service_key(c.protocol, c.vip, c.port);
   if (c.port_group.empty()) {
@@ -99,6 +100,7 @@ ControlResult Director::add_service(const ServiceConfig& c) {
 }
 
 ControlError Director::edit_service(ServiceId id, const ServiceConfig& c) {
+  ++generation_;
   Service* svc = svc_ptr(id);
   if (svc == nullptr) return ControlError::no_service;
   const ServiceConfig& old = svc->config;
@@ -123,6 +125,7 @@ ControlError Director::edit_service(ServiceId id, const ServiceConfig& c) {
 }
 
 ControlError Director::delete_service(ServiceId id) {
+  ++generation_;
   Service* svc = svc_ptr(id);
   if (svc == nullptr) return ControlError::no_service;
   while (!svc->servers.empty()) detach_server(*svc, svc->servers.back());
@@ -172,6 +175,7 @@ Service* Director::lookup_service(Protocol p, net::Ipv4 vip, std::uint16_t port)
 }
 
 ControlResult Director::add_server(ServiceId sid, const RealServerConfig& in) {
+  ++generation_;
   Service* svc = svc_ptr(sid);
   if (svc == nullptr) return {ControlError::no_service, kNone};
   if (in.weight > 65535 || (in.lower_threshold != 0 && in.upper_threshold != 0 &&
@@ -218,6 +222,7 @@ ControlResult Director::add_server(ServiceId sid, const RealServerConfig& in) {
 }
 
 ControlError Director::edit_server(DestId id, const RealServerConfig& in) {
+  ++generation_;
   RealServer* d = dest(id);
   if (d == nullptr || !d->available) return ControlError::no_destination;
   Service* svc = svc_ptr(d->service);
@@ -257,6 +262,7 @@ void Director::detach_server(Service& svc, RealServer* d) {
 }
 
 ControlError Director::delete_server(DestId id) {
+  ++generation_;
   RealServer* d = dest(id);
   if (d == nullptr || !d->available) return ControlError::no_destination;
   detach_server(*svc_ptr(d->service), d);

@@ -176,6 +176,10 @@ class Director {
   const Service* service(ServiceId id) const;
   const RealServer* server(DestId id) const;
   std::vector<ServiceId> services() const;
+  // Bumped by every service/server add, edit and delete (never by
+  // traffic), so an adapter can tell cheaply whether what it derived from
+  // the services (VIP filters, next hops) is stale.
+  std::uint64_t generation() const { return generation_; }
 
   void zero_stats();
   void zero_stats(ServiceId id);
@@ -246,6 +250,7 @@ class Director {
   std::vector<SyncConn> sync_log_;
   std::size_t sync_dropped_ = 0;
   std::uint64_t sync_dropped_total_ = 0;
+  std::uint64_t generation_ = 0;
 };
 
 }  // namespace tandem::director

@@ -9,6 +9,7 @@
 #include "common/log/log.h"
 #include "director/daemon/convert.h"
 #include "director/daemon/vip_guard.h"
+#include "director/io/bpf_filter.h"
 
 namespace tandem::director::daemon {
 
@@ -17,7 +18,8 @@ std::size_t worker_count(std::uint32_t configured) {
   cpu_set_t set;
   CPU_ZERO(&set);
   std::size_t cpus = 1;
-  if (::sched_getaffinity(0, sizeof(set), &set) == 0) cpus = static_cast<std::size_t>(CPU_COUNT(&set));
+  if (::sched_getaffinity(0, sizeof(set), &set) == 0)
+    cpus = static_cast<std::size_t>(CPU_COUNT(&set));
   return std::clamp<std::size_t>(cpus, 1, 64);
 }
 
@@ -41,7 +43,12 @@ std::vector<std::uint32_t> vrrp_vips(const config::Config& cfg) {
 
 }  // namespace
 
-Daemon::Daemon(runner::Runner& runner) : runner_(runner), dp_(runner.io()), timer_(runner.io()) {}
+Daemon::Daemon(runner::Runner& runner) : runner_(runner), dp_(runner.io()), timer_(runner.io()) {
+  dp_.on_served_change([this](const ServedView& v) {
+    live_ = v;
+    update_served();
+  });
+}
 
 Daemon::~Daemon() {
   stop();
@@ -78,6 +85,7 @@ void Daemon::start_dataplane(const config::Config& cfg) {
     vmac.bytes = {0x00, 0x00, 0x5e, 0x00, 0x01, static_cast<std::uint8_t>(inst.vrid)};
     dc.filter.macs.push_back(vmac);
   }
+  filter_macs_ = dc.filter.macs;
   if (auto err = dp_.start(dc)) {
     log::error("director: data plane not started: " + *err);
     return;
@@ -86,7 +94,8 @@ void Daemon::start_dataplane(const config::Config& cfg) {
             std::to_string(dc.links.size()) + " link(s)");
   neighbours_ = std::make_unique<Neighbours>(infos);
   schedule_refresh();
-  if (auto err = install_guard(cfg)) {
+  served_ = served_by(cfg);
+  if (auto err = install_guard(served_)) {
     guard_error_ = *err;
     log::error("director: nftables guard not installed: " + *err);
   } else {
@@ -119,7 +128,45 @@ void Daemon::manage_offloads(bool on) {
   }
 }
 
-void Daemon::set_targets(const config::Config& cfg) {
+void Daemon::update_served() {
+  if (applied_) update_served(*applied_, true);
+}
+
+void Daemon::update_served(const config::Config& cfg, bool running) {
+  const ServedView view = merge(served_by(cfg), live_);
+  const bool changed = !(view == served_);
+  served_ = view;
+  // VIP sets: we answer ARP only for VIPs no vrrp instance carries (vrrpd's
+  // macvlan answers for those with the virtual MAC).
+  std::unordered_set<std::uint32_t> all, arp;
+  vips_.clear();
+  const auto vips = vips_of(view);
+  for (const auto& v : vips) {
+    all.insert(v.value);
+    vips_.insert(v.value);
+    if (std::find(carried_.begin(), carried_.end(), v.value) == carried_.end()) arp.insert(v.value);
+  }
+  dp_.each([all, arp](Forwarder& f) { f.set_vips(all, arp); });
+  set_targets(cfg, view);
+  if (!running || !changed || !dp_.running()) return;
+  SteeringSpec steering;
+  steering.vips = vips;
+  steering.mask = steering_mask(view);
+  if (auto err = dp_.set_steering(steering)) log::error("director: " + *err);
+  io::FilterSpec filter;
+  filter.vips = vips;
+  filter.macs = filter_macs_;
+  if (auto err = dp_.set_filter(filter)) log::error("director: ring filter not updated: " + *err);
+  if (auto err = install_guard(view)) {
+    guard_error_ = *err;
+    log::error("director: nftables guard not updated: " + *err);
+  } else {
+    guard_error_.clear();
+    guard_installed_ = true;
+  }
+}
+
+void Daemon::set_targets(const config::Config& cfg, const ServedView& view) {
   if (!neighbours_) return;
   // One entry per address; an address some service reaches by DR is never
   // routed (DR rewrites only the MAC: a router would send the frame back).
@@ -143,6 +190,15 @@ void Daemon::set_targets(const config::Config& cfg) {
         dr_off_link.push_back(s.name + "/fallback");
     }
   }
+  // Servers added at run time (tandemctl -a), named by address.
+  for (const auto& s : view.services)
+    for (const auto& r : s.servers) {
+      if (targets.contains(r.address.value)) continue;
+      add(r.address, r.method == Forwarding::dr ? config::Forwarding::dr : config::Forwarding::nat);
+      if (r.method == Forwarding::dr && !neighbours_->on_link(r.address))
+        dr_off_link.push_back(s.vip.to_string() + ":" + std::to_string(s.port) + "/" +
+                              r.address.to_string());
+    }
   for (const auto& n : dr_off_link)
     if (std::find(dr_not_on_link_.begin(), dr_not_on_link_.end(), n) == dr_not_on_link_.end())
       log::error("director: real server " + n +
@@ -191,42 +247,17 @@ void Daemon::apply(const config::Config& cfg) {
                   std::to_string(report->servers_deleted));
       });
 
-  // VIP sets: we answer ARP only for VIPs no vrrp instance carries (vrrpd's
-  // macvlan answers for those with the virtual MAC).
-  const auto carried = vrrp_vips(cfg);
-  std::unordered_set<std::uint32_t> all, arp;
-  vips_.clear();
-  std::vector<std::uint32_t> masks;
-  SteeringSpec steering;
-  for (const auto& s : cfg.services) {
-    all.insert(s.address.value);
-    vips_.insert(s.address.value);
-    steering.vips.push_back(s.address);
-    if (s.persistence.enabled) masks.push_back(to_core(s).persistence_mask);
-    if (std::find(carried.begin(), carried.end(), s.address.value) == carried.end())
-      arp.insert(s.address.value);
-  }
-  steering.mask = widest_mask(masks);
-  dp_.each([all, arp](Forwarder& f) { f.set_vips(all, arp); });
-  if (!first) {
-    if (auto err = dp_.set_steering(steering)) log::error("director: " + *err);
-    if (dp_.running()) {
-      if (auto err = install_guard(cfg)) {
-        guard_error_ = *err;
-        log::error("director: nftables guard not updated: " + *err);
-      }
-    }
-  }
-  set_targets(cfg);
+  carried_ = vrrp_vips(cfg);
+  update_served(cfg, !first);
   if (!first) {
     // Compared with what runs, so going back to the running count is quiet.
     if (cfg.global.workers != applied_->global.workers &&
         worker_count(cfg.global.workers) != workers_ && dp_.running())
-      log::warn("director: global.workers changed to " +
-                (cfg.global.workers == 0 ? std::string("auto")
-                                         : std::to_string(cfg.global.workers)) +
-                ": it takes effect at the next restart; still forwarding with " +
-                std::to_string(workers_) + " worker(s)");
+      log::warn(
+          "director: global.workers changed to " +
+          (cfg.global.workers == 0 ? std::string("auto") : std::to_string(cfg.global.workers)) +
+          ": it takes effect at the next restart; still forwarding with " +
+          std::to_string(workers_) + " worker(s)");
     if (cfg.global.manage_offloads != applied_->global.manage_offloads)
       manage_offloads(cfg.global.manage_offloads);
   }

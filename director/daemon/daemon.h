@@ -38,7 +38,12 @@ class Daemon {
   void on_vrrp(const ipc::Json& instance);
   void update_active();
   void manage_offloads(bool on);
-  void set_targets(const config::Config& cfg);
+  void set_targets(const config::Config& cfg, const ServedView& view);
+  // Everything derived from what we serve (VIP sets, ARP, ring filter,
+  // steering, nftables guard, next hops), recomputed from the config and
+  // the shards' live view whenever either changes.
+  void update_served();
+  void update_served(const config::Config& cfg, bool running);
 
   runner::Runner& runner_;
   Dataplane dp_;
@@ -48,15 +53,19 @@ class Daemon {
   std::unique_ptr<ipc::ControlClient> vrrp_;
   bool uses_vrrp_ = false;
   std::set<std::uint32_t> vips_;
+  std::vector<std::uint32_t> carried_;       // VIPs a vrrp instance carries (vrrpd answers ARP)
+  std::vector<net::Mac> filter_macs_;        // our links' and the vmacs' addresses
+  ServedView live_;                          // read off shard 0 after the last change
+  ServedView served_;                        // merge of config and live_, as applied
   std::map<std::string, bool> vrrp_master_;  // instance -> master, for our VIPs
   std::string guard_error_;
   bool guard_installed_ = false;
   std::string last_reconcile_error_;
-  std::size_t workers_ = 0;                     // as started; changing it needs a restart
-  std::vector<std::string> devices_;            // the links we forward on
-  std::vector<Offloads> offloads_;              // GRO/LRO as found, restored at exit
+  std::size_t workers_ = 0;           // as started; changing it needs a restart
+  std::vector<std::string> devices_;  // the links we forward on
+  std::vector<Offloads> offloads_;    // GRO/LRO as found, restored at exit
   std::vector<std::string> offload_errors_;
-  std::vector<std::string> dr_not_on_link_;     // "service/server": DR needs L2 adjacency
+  std::vector<std::string> dr_not_on_link_;  // "service/server": DR needs L2 adjacency
   bool stopped_ = false;
 };
 

@@ -5,6 +5,10 @@
 #include <unistd.h>
 
 #include <boost/asio/post.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "director/io/bpf_filter.h"
 
 namespace tandem::director::daemon {
 namespace {
@@ -80,10 +84,24 @@ void Dataplane::stop() {
 }
 
 void Dataplane::apply(Fn fn, Done done) {
+  // Shard 0 reports what it serves when a service or server changed; the
+  // generation check keeps syncd's 20 ms drains from rebuilding the view.
+  auto view = std::make_shared<std::optional<ServedView>>();
+  Fn user_fn = std::move(fn);
+  fn = [this, view, user_fn = std::move(user_fn)](Director& d, std::size_t i) {
+    user_fn(d, i);
+    if (i == 0 && served_generation_.exchange(d.generation()) != d.generation())
+      *view = served_by(d);
+  };
+  Done user_done = std::move(done);
+  done = [this, view, user_done = std::move(user_done)] {
+    if (user_done) user_done();
+    if (*view && served_hook_) served_hook_(**view);
+  };
   if (!running()) {
     // No worker threads: the control thread is the only one touching shards.
     for (std::size_t i = 0; i < forwarders_.size(); ++i) fn(forwarders_[i]->shard(), i);
-    if (done) boost::asio::post(io_, std::move(done));
+    boost::asio::post(io_, std::move(done));
     return;
   }
   auto left = std::make_shared<std::atomic<std::size_t>>(forwarders_.size());
@@ -92,7 +110,7 @@ void Dataplane::apply(Fn fn, Done done) {
   for (std::size_t i = 0; i < forwarders_.size(); ++i) {
     forwarders_[i]->post([this, i, left, shared_fn, shared_done](Forwarder& f) {
       (*shared_fn)(f.shard(), i);
-      if (left->fetch_sub(1) == 1 && *shared_done) boost::asio::post(io_, *shared_done);
+      if (left->fetch_sub(1) == 1) boost::asio::post(io_, *shared_done);
     });
     workers_[i]->wake();
   }
@@ -121,6 +139,16 @@ std::optional<std::string> Dataplane::set_steering(const SteeringSpec& spec) {
   return std::nullopt;
 }
 
+std::optional<std::string> Dataplane::set_filter(const io::FilterSpec& spec) {
+  auto program = io::build_filter(spec);
+  if (!program) return program.error().message;
+  sock_fprog prog{static_cast<unsigned short>(program->size()), program->data()};
+  for (const auto& w : workers_)
+    if (::setsockopt(w->rx().fd(), SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) != 0)
+      return std::string("SO_ATTACH_FILTER: ") + std::strerror(errno);
+  return std::nullopt;
+}
+
 ipc::Json Dataplane::status() const {
   ipc::Json j;
   j["forwarding"] = running();
@@ -131,10 +159,9 @@ ipc::Json Dataplane::status() const {
   TableStats table;
   ipc::Json drops = ipc::Json::object();
   ipc::Json parse = ipc::Json::object();
-  static const char* kDropNames[] = {"truncated",     "not_tcp_udp",   "no_service",
-                                     "no_connection", "core_drop",     "no_neighbour",
-                                     "no_link",       "ttl_exceeded",  "too_big",
-                                     "rewrite_failed", "arp_ignored"};
+  static const char* kDropNames[] = {"truncated", "not_tcp_udp",    "no_service", "no_connection",
+                                     "core_drop", "no_neighbour",   "no_link",    "ttl_exceeded",
+                                     "too_big",   "rewrite_failed", "arp_ignored"};
   static_assert(std::size(kDropNames) == static_cast<std::size_t>(FwdDrop::kCount));
   std::uint64_t fwd_in = 0, fwd_out = 0, arp = 0, icmp = 0, csum = 0;
   for (std::size_t i = 0; i < forwarders_.size(); ++i) {

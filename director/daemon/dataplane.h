@@ -18,6 +18,7 @@
 #include "common/ipc/message.h"
 #include "director/core/shards.h"
 #include "director/daemon/forwarder.h"
+#include "director/daemon/served.h"
 #include "director/daemon/steering.h"
 #include "director/io/worker.h"
 
@@ -27,8 +28,8 @@ struct DataplaneConfig {
   std::vector<Link> links;
   std::size_t workers = 1;
   DirectorConfig director;
-  SteeringSpec steering;   // workers is filled in
-  io::FilterSpec filter;   // VIPs and MACs we accept
+  SteeringSpec steering;  // workers is filled in
+  io::FilterSpec filter;  // VIPs and MACs we accept
 };
 
 class Dataplane final : public Shards {
@@ -48,6 +49,14 @@ class Dataplane final : public Shards {
   void each(std::function<void(Forwarder&)> fn);
   // Re-programs the fanout when the VIP set or the masks change.
   std::optional<std::string> set_steering(const SteeringSpec& spec);
+  // Replaces every ring's accept filter (a VIP added or removed).
+  std::optional<std::string> set_filter(const io::FilterSpec& spec);
+  // Called on the control thread after an apply() that changed a service or
+  // a server (shard 0's generation moved), whoever made it: reload, tandemctl
+  // or healthd.
+  void on_served_change(std::function<void(const ServedView&)> hook) {
+    served_hook_ = std::move(hook);
+  }
   std::atomic<bool>& active() { return active_; }
 
   ipc::Json status() const;
@@ -64,6 +73,8 @@ class Dataplane final : public Shards {
   std::vector<std::unique_ptr<io::Worker>> workers_;
   std::vector<std::thread> threads_;
   std::string error_;
+  std::function<void(const ServedView&)> served_hook_;
+  std::atomic<std::uint64_t> served_generation_{~std::uint64_t{0}};
 };
 
 }  // namespace tandem::director::daemon

@@ -10,14 +10,18 @@
 namespace tandem::director::daemon {
 
 std::string guard_script(const config::Config& cfg) {
+  return guard_script(served_by(cfg));
+}
+
+std::string guard_script(const ServedView& view) {
   std::set<std::string> vips;
   std::set<std::tuple<std::string, std::string, int>> replies;
   std::set<std::pair<std::string, std::string>> reply_hosts;  // port-0 servers
-  for (const auto& s : cfg.services) {
-    vips.insert(s.address.to_string());
-    const std::string proto = s.protocol == config::Protocol::udp ? "udp" : "tcp";
-    for (const auto& r : s.real_servers) {
-      if (r.forwarding != config::Forwarding::nat) continue;
+  for (const auto& s : view.services) {
+    vips.insert(s.vip.to_string());
+    const std::string proto = s.protocol == Protocol::udp ? "udp" : "tcp";
+    for (const auto& r : s.servers) {
+      if (r.method != Forwarding::nat) continue;
       if (r.port == 0)
         reply_hosts.insert({r.address.to_string(), proto});
       else
@@ -40,7 +44,8 @@ std::string guard_script(const config::Config& cfg) {
   if (!replies.empty()) {
     o << "    elements = { ";
     const char* sep = "";
-    for (const auto& [a, p, port] : replies) o << sep << a << " . " << p << " . " << port, sep = ", ";
+    for (const auto& [a, p, port] : replies)
+      o << sep << a << " . " << p << " . " << port, sep = ", ";
     o << " }\n";
   }
   o << "  }\n  set nat_reply_hosts {\n    type ipv4_addr . inet_proto\n";
@@ -71,8 +76,8 @@ std::optional<std::string> run_nft(const std::string& script) {
   return std::nullopt;
 }
 
-std::optional<std::string> install_guard(const config::Config& cfg) {
-  return run_nft(guard_script(cfg));
+std::optional<std::string> install_guard(const ServedView& view) {
+  return run_nft(guard_script(view));
 }
 
 std::optional<std::string> remove_guard() {

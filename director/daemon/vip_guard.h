@@ -7,22 +7,25 @@
 //  - anything addressed to a VIP;
 //  - NAT replies (real server address, protocol and port of a NAT service)
 //    that are not addressed to this host, which we translate ourselves.
-// Installed at start, replaced atomically on reload, deleted at stop.
+// Installed at start, replaced atomically whenever what we serve changes
+// (reload or tandemctl), deleted at stop.
 
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/config/schema.h"
+#include "director/daemon/served.h"
 
 namespace tandem::director::daemon {
 
-// The nft script for `cfg` (pure, for tests and docs).
+// The nft script (pure, for tests and docs).
+std::string guard_script(const ServedView& view);
 std::string guard_script(const config::Config& cfg);
 
 // Runs `nft -f -` with `script`; the error text on failure.
 std::optional<std::string> run_nft(const std::string& script);
-std::optional<std::string> install_guard(const config::Config& cfg);
+std::optional<std::string> install_guard(const ServedView& view);
 std::optional<std::string> remove_guard();
 
 }  // namespace tandem::director::daemon

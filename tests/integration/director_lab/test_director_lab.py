@@ -363,6 +363,35 @@ class DirectorLab(unittest.TestCase):
         # A full table refuses new connections but keeps serving existing ones.
         self.assertIn(held.get(), ("rs1", "rs2", "rs3"))
 
+    def test_6b_service_added_at_run_time(self):
+        # A VIP and a real server tandem.yaml never named, added with the
+        # ipvsadm verbs: the director must answer ARP for the VIP, accept it
+        # in the ring filter, guard it from the kernel and resolve the new
+        # server's MAC, exactly as for configured ones.
+        sh("ip", "-n", P + "-r2", "addr", "add", "198.18.1.22/24", "dev", "eth0")
+        self.addCleanup(sh, "ip", "-n", P + "-r2", "addr", "del", "198.18.1.22/24", "dev", "eth0",
+                        check=False)
+        self.bed.ctl("-A", "-t", "198.18.0.102:80", "-s", "rr")
+        self.addCleanup(self.bed.ctl, "-D", "-t", "198.18.0.102:80", check=False)
+        self.bed.ctl("-a", "-t", "198.18.0.102:80", "-r", "198.18.1.22:80", "-m")
+
+        def fetched():
+            try:
+                return self.bed.fetch("198.18.0.102", 80)
+            except AssertionError:
+                return None
+        self.assertEqual(tt.wait_until(fetched, timeout=BOUND, what="fetch via the new VIP"),
+                         "rs2")
+        table = nsx("d", "nft", "list", "table", "inet", "tandem").stdout
+        self.assertIn("198.18.0.102", table)
+        self.assertIn("198.18.1.22 . tcp . 80", table)
+        self.bed.ctl("-D", "-t", "198.18.0.102:80")
+        tt.wait_until(lambda: "198.18.0.102" not in
+                      nsx("d", "nft", "list", "table", "inet", "tandem").stdout,
+                      timeout=BOUND, what="the deleted VIP leaves the guard")
+        # Configured VIPs are untouched by all this.
+        self.assertIn(self.bed.fetch("198.18.0.100", 8080), ("rs1", "rs2", "rs3"))
+
 
 class ClientConn:
     """A keep-alive HTTP/1.1 connection from the client namespace, held by a

@@ -1,9 +1,11 @@
 // Config -> core conversion and reload reconciliation on a real Director.
+#include "director/daemon/convert.h"
+
 #include <gtest/gtest.h>
 
 #include "director/core/shards.h"
-#include "director/daemon/convert.h"
 #include "director/daemon/links.h"
+#include "director/daemon/served.h"
 #include "director/daemon/vip_guard.h"
 
 namespace tandem::director::daemon {
@@ -16,8 +18,7 @@ net::Ipv4 ip(const char* s) {
 }
 
 config::RealServer rs(const char* name, const char* addr, std::uint16_t port = 80,
-                      std::uint32_t weight = 1,
-                      config::Forwarding f = config::Forwarding::dr) {
+                      std::uint32_t weight = 1, config::Forwarding f = config::Forwarding::dr) {
   config::RealServer r;
   r.name = name;
   r.address = ip(addr);
@@ -89,12 +90,14 @@ TEST(Convert, GlobalSplitsTableOverShards) {
 TEST(Reconcile, FreshConfigAddsEverythingOnEveryShard) {
   InlineShards shards(3);
   const auto c = base();
-  shards.apply([&](Director& d, std::size_t) {
-    const auto r = reconcile(d, nullptr, c);
-    EXPECT_TRUE(r.errors.empty());
-    EXPECT_EQ(r.services_added, 2u);
-    EXPECT_EQ(r.servers_added, 3u);
-  }, {});
+  shards.apply(
+      [&](Director& d, std::size_t) {
+        const auto r = reconcile(d, nullptr, c);
+        EXPECT_TRUE(r.errors.empty());
+        EXPECT_EQ(r.services_added, 2u);
+        EXPECT_EQ(r.servers_added, 3u);
+      },
+      {});
   for (std::size_t i = 0; i < 3; ++i) {
     const Director& d = shards.shard(i);
     EXPECT_EQ(d.services().size(), 2u);
@@ -114,9 +117,9 @@ TEST(Reconcile, OnlyWhatChangedIsTouched) {
   ASSERT_EQ(d.set_weight(a, 5), ControlError::ok);
 
   auto after = before;
-  after.services[0].real_servers[1].weight = 0;                        // b quiesced
-  after.services[0].real_servers.push_back(rs("n", "198.18.1.14"));   // added
-  after.services[1].real_servers.clear();                              // c removed
+  after.services[0].real_servers[1].weight = 0;                      // b quiesced
+  after.services[0].real_servers.push_back(rs("n", "198.18.1.14"));  // added
+  after.services[1].real_servers.clear();                            // c removed
   const auto r = reconcile(d, &before, after);
   EXPECT_TRUE(r.errors.empty()) << r.errors.front();
   EXPECT_EQ(r.servers_edited, 1u);
@@ -155,6 +158,49 @@ TEST(Guard, ScriptDropsVipsAndNatReplies) {
   EXPECT_EQ(s.find("198.18.1.11 . tcp"), std::string::npos) << s;  // DR: nothing comes back
   EXPECT_NE(s.find("ip daddr @vips drop"), std::string::npos);
   EXPECT_LT(s.find("fib daddr type local accept"), s.find("@nat_replies drop"));
+}
+
+TEST(Served, RuntimeAdditionsJoinTheConfiguredView) {
+  Director d;
+  const auto c = base();
+  reconcile(d, nullptr, c);
+  const std::uint64_t g0 = d.generation();
+  EXPECT_EQ(served_by(d), served_by(c));  // the shard serves what the config asks
+  // tandemctl -A / -a: a VIP and a NAT server the config never named.
+  ServiceConfig sc;
+  sc.vip = ip("198.18.0.102");
+  sc.port = 80;
+  const auto sid = d.add_service(sc).id;
+  RealServerConfig rc;
+  rc.address = ip("198.18.1.22");
+  rc.port = 8080;
+  rc.method = Forwarding::nat;
+  ASSERT_EQ(d.add_server(sid, rc).error, ControlError::ok);
+  EXPECT_GT(d.generation(), g0);
+
+  const ServedView live = served_by(d);
+  EXPECT_NE(live, served_by(c));
+  const ServedView all = merge(served_by(c), live);
+  EXPECT_EQ(all, merge(live, served_by(c)));  // order does not matter
+  const auto vips = vips_of(all);
+  ASSERT_EQ(vips.size(), 3u);
+  EXPECT_EQ(vips[2].to_string(), "198.18.0.102");
+  const std::string s = guard_script(all);
+  EXPECT_NE(s.find("198.18.0.102"), std::string::npos) << s;
+  EXPECT_NE(s.find("198.18.1.22 . tcp . 8080"), std::string::npos) << s;
+
+  // Deleted at run time: gone from the live view, so from the guard too.
+  ASSERT_EQ(d.delete_service(sid), ControlError::ok);
+  EXPECT_EQ(guard_script(merge(served_by(c), served_by(d))), guard_script(c));
+}
+
+TEST(Served, SteeringMaskIsTheWidestPersistenceMask) {
+  auto c = base();
+  const std::uint32_t before = steering_mask(served_by(c));
+  c.services[0].persistence.enabled = true;
+  c.services[0].persistence.netmask = 16;
+  EXPECT_EQ(steering_mask(served_by(c)), 0xFFFF0000u);
+  EXPECT_NE(before, 0xFFFF0000u);
 }
 
 TEST(Links, ProcArpKeepsCompleteEntriesOfTheDevice) {
