@@ -159,6 +159,7 @@ ipc::Json Dataplane::status() const {
   TableStats table;
   ipc::Json drops = ipc::Json::object();
   ipc::Json parse = ipc::Json::object();
+  ipc::Json icmp_counts = ipc::Json::object();
   static const char* kDropNames[] = {"truncated", "not_tcp_udp",    "no_service", "no_connection",
                                      "core_drop", "no_neighbour",   "no_link",    "ttl_exceeded",
                                      "too_big",   "rewrite_failed", "arp_ignored"};
@@ -189,6 +190,10 @@ ipc::Json Dataplane::status() const {
     csum += c.checksum_completed.get();
     for (std::size_t d = 0; d < c.drops.size(); ++d)
       drops[kDropNames[d]] = drops.value(kDropNames[d], std::uint64_t{0}) + c.drops[d].get();
+    for (std::size_t k = 0; k < c.icmp.size(); ++k) {
+      const std::string name(icmp_count_name(static_cast<IcmpCount>(k)));
+      icmp_counts[name] = icmp_counts.value(name, std::uint64_t{0}) + c.icmp[k].get();
+    }
     for (std::size_t d = 1; d < c.parse.size(); ++d) {
       const std::string name(net::drop_reason_name(static_cast<net::DropReason>(d)));
       parse[name] = parse.value(name, std::uint64_t{0}) + c.parse[d].get();
@@ -202,6 +207,8 @@ ipc::Json Dataplane::status() const {
     total.server_gone += k.server_gone;
     total.rescheduled += k.rescheduled;
     total.expired += k.expired;
+    total.icmp_related += k.icmp_related;
+    total.icmp_unrelated += k.icmp_unrelated;
     table.connections += snap.table.connections;
     table.templates += snap.table.templates;
     table.max_entries += snap.table.max_entries;
@@ -217,10 +224,12 @@ ipc::Json Dataplane::status() const {
   j["checksums_completed"] = csum;
   j["drops"] = drops;
   j["parse_errors"] = parse;
-  j["core"] = {{"no_service", total.no_service},   {"no_connection", total.no_connection},
-               {"no_server", total.no_server},     {"table_full", total.table_full},
-               {"not_syn", total.not_syn},         {"server_gone", total.server_gone},
-               {"rescheduled", total.rescheduled}, {"expired", total.expired}};
+  j["icmp"] = icmp_counts;
+  j["core"] = {{"no_service", total.no_service},     {"no_connection", total.no_connection},
+               {"no_server", total.no_server},       {"table_full", total.table_full},
+               {"not_syn", total.not_syn},           {"server_gone", total.server_gone},
+               {"rescheduled", total.rescheduled},   {"expired", total.expired},
+               {"icmp_related", total.icmp_related}, {"icmp_unrelated", total.icmp_unrelated}};
   j["table"] = {{"connections", table.connections},
                 {"templates", table.templates},
                 {"max_entries", table.max_entries},

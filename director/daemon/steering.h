@@ -3,8 +3,9 @@
 // templates and the NAT replies addressed to it must all meet in one shard
 // (director/core/director.h), so the index is shard_of(client & mask): the
 // client is the source of a frame to a VIP and the destination of anything
-// else (a NAT reply). The kernel computes it per frame with a classic BPF
-// program (PACKET_FANOUT_CBPF); steer() is the same function in C++.
+// else (a NAT reply); for an ICMP error to a VIP (from a router on the way
+// to the client) it is the destination of the packet the error quotes. The kernel computes it per
+// frame with a classic BPF program (PACKET_FANOUT_CBPF); steer() is the same function in C++.
 
 #include <linux/filter.h>
 

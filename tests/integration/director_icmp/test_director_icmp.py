@@ -259,17 +259,17 @@ class DirectorIcmp(unittest.TestCase):
         # wired into it (dataplane.cc); until then the captures speak.
         return st.get("icmp")
 
-    def frag_needed_reaches_rs1(self, vport, cport):
-        """Sends frag-needed about our reply VIP:vport -> client:cport until
-        rs1's capture holds what the director relayed; returns that record."""
-        pcap = os.path.join(self.bed.dir, "rs1-%d.pcap" % vport)
+    def frag_needed_reaches_rs1(self, vport, cport, src=CLIENT):
+        """Sends frag-needed (from src) about our reply VIP:vport -> client:cport
+        until rs1's capture holds what the director relayed; returns that record."""
+        pcap = os.path.join(self.bed.dir, "rs1-%d-%s.pcap" % (vport, src))
         dump = self.bed.spawn("r1", "tcpdump", "-U", "-n", "-i", "eth0", "-w", pcap, "icmp")
         self.addCleanup(self.bed.stop, dump)
         tt.wait_until(lambda: os.path.exists(pcap) and os.path.getsize(pcap) >= 24,
                       timeout=BOUND, what="tcpdump on r1")
 
         def relayed():
-            nsx("c", "/usr/bin/python3", TOOL, "frag-needed", "--src", CLIENT, "--dst", VIP,
+            nsx("c", "/usr/bin/python3", TOOL, "frag-needed", "--src", src, "--dst", VIP,
                 "--quote-src", VIP, "--quote-sport", str(vport), "--quote-dst", CLIENT,
                 "--quote-dport", str(cport), "--mtu", "1280")
             time.sleep(0.2)
@@ -309,6 +309,18 @@ class DirectorIcmp(unittest.TestCase):
         if icmp is not None:
             self.assertGreater(icmp["errors_in"], self.icmp_counters(before)["errors_in"])
         self.assertIsNone(self.bed.director.poll(), "director died")
+
+    def test_1b_frag_needed_from_routers_reaches_the_clients_worker(self):
+        # Routers on the client's path send these, from their own address:
+        # the fanout must steer by the quoted client, not the sender, or the
+        # error lands on a worker that does not hold the connection. With two
+        # workers, some of these senders hash to the other worker.
+        held = HeldConnection(8080)
+        self.addCleanup(held.close)
+        for router in ("198.18.0.250", "198.18.0.251", "198.18.0.252", "198.18.0.253"):
+            rec = self.frag_needed_reaches_rs1(8080, held.cport, src=router)
+            self.assertEqual(rec["src"], router, rec)
+            self.assertEqual((rec["q_dst"], rec["q_dport"]), (CLIENT, held.cport), rec)
 
     def test_2_dr_frag_needed_reaches_the_real_server_unchanged(self):
         held = HeldConnection(80)

@@ -1,12 +1,13 @@
 // The fanout program computes the same worker index as shard_of() of the
 // client: run through a classic BPF interpreter here, with the kernel's
 // fanout view (loads by SKF_NET_OFF / SKF_AD_PROTOCOL).
+#include "director/daemon/steering.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "director/core/director.h"
-#include "director/daemon/steering.h"
 #include "frames.h"
 
 namespace tandem::director::daemon {
@@ -35,20 +36,58 @@ std::uint32_t run_cbpf(const std::vector<sock_filter>& p, const std::vector<std:
     const sock_filter& i = p[pc];
     bool ok = true;
     switch (i.code) {
-      case BPF_LD | BPF_W | BPF_ABS: a = load(i.k, 4, ok); break;
-      case BPF_LD | BPF_H | BPF_ABS: a = load(i.k, 2, ok); break;
-      case BPF_LD | BPF_MEM: a = mem[i.k]; break;
-      case BPF_LDX | BPF_MEM: x = mem[i.k]; break;
-      case BPF_ST: mem[i.k] = a; break;
-      case BPF_ALU | BPF_AND | BPF_K: a &= i.k; break;
-      case BPF_ALU | BPF_MUL | BPF_K: a *= i.k; break;
-      case BPF_ALU | BPF_RSH | BPF_K: a >>= i.k; break;
-      case BPF_ALU | BPF_ADD | BPF_X: a += x; break;
-      case BPF_JMP | BPF_JA: pc += i.k; break;
-      case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i.k ? i.jt : i.jf; break;
-      case BPF_RET | BPF_K: return i.k;
-      case BPF_RET | BPF_A: return a;
-      default: ADD_FAILURE() << "unexpected opcode " << i.code; return ~0u;
+      case BPF_LD | BPF_W | BPF_ABS:
+        a = load(i.k, 4, ok);
+        break;
+      case BPF_LD | BPF_H | BPF_ABS:
+        a = load(i.k, 2, ok);
+        break;
+      case BPF_LD | BPF_B | BPF_ABS:
+        a = load(i.k, 1, ok);
+        break;
+      case BPF_LD | BPF_W | BPF_IND:
+        a = load(i.k + x, 4, ok);
+        break;
+      case BPF_LD | BPF_B | BPF_IND:
+        a = load(i.k + x, 1, ok);
+        break;
+      case BPF_LDX | BPF_B | BPF_MSH:
+        x = 4 * (load(i.k, 1, ok) & 0xf);
+        break;
+      case BPF_LD | BPF_MEM:
+        a = mem[i.k];
+        break;
+      case BPF_LDX | BPF_MEM:
+        x = mem[i.k];
+        break;
+      case BPF_ST:
+        mem[i.k] = a;
+        break;
+      case BPF_ALU | BPF_AND | BPF_K:
+        a &= i.k;
+        break;
+      case BPF_ALU | BPF_MUL | BPF_K:
+        a *= i.k;
+        break;
+      case BPF_ALU | BPF_RSH | BPF_K:
+        a >>= i.k;
+        break;
+      case BPF_ALU | BPF_ADD | BPF_X:
+        a += x;
+        break;
+      case BPF_JMP | BPF_JA:
+        pc += i.k;
+        break;
+      case BPF_JMP | BPF_JEQ | BPF_K:
+        pc += a == i.k ? i.jt : i.jf;
+        break;
+      case BPF_RET | BPF_K:
+        return i.k;
+      case BPF_RET | BPF_A:
+        return a;
+      default:
+        ADD_FAILURE() << "unexpected opcode " << i.code;
+        return ~0u;
     }
     if (!ok) return 0;  // the kernel ends the program with 0 on a bad load
   }
@@ -85,11 +124,70 @@ TEST(Steering, ProgramMatchesShardOfClient) {
   }
 }
 
+// An ICMP error to a VIP comes from a router, not the client: it must reach
+// the worker of the client its quoted packet was going to.
+std::vector<std::uint8_t> icmp_error_to_vip(net::Ipv4 router, net::Ipv4 vip, net::Ipv4 client,
+                                            std::uint8_t type, std::uint8_t ihl_words = 5) {
+  testing::TcpSpec quoted;
+  quoted.src = vip;
+  quoted.dst = client;
+  const auto q = testing::tcp_frame(quoted);
+  const std::size_t ihl = std::size_t{4} * ihl_words;
+  std::vector<std::uint8_t> f(14 + ihl + 8 + 28, 0);
+  f[12] = 0x08;
+  f[13] = 0x00;
+  f[14] = static_cast<std::uint8_t>(0x40 | ihl_words);
+  f[14 + 9] = 1;  // ICMP
+  for (int i = 0; i < 4; ++i) {
+    f[14 + 12 + static_cast<std::size_t>(i)] =
+        static_cast<std::uint8_t>(router.value >> (24 - 8 * i));
+    f[14 + 16 + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(vip.value >> (24 - 8 * i));
+  }
+  f[14 + ihl] = type;
+  std::copy(q.begin() + 14, q.begin() + 14 + 28,
+            f.begin() + static_cast<std::ptrdiff_t>(14 + ihl + 8));
+  return f;
+}
+
+TEST(Steering, IcmpErrorToVipFollowsTheQuotedClient) {
+  SteeringSpec s;
+  s.vips = {*net::Ipv4::parse("198.18.0.100")};
+  const net::Ipv4 router = *net::Ipv4::parse("198.18.5.1");
+  std::mt19937 rng(11);
+  for (std::uint32_t workers : {2u, 3u, 8u}) {
+    s.workers = workers;
+    const auto prog = build_steering(s);
+    int differs = 0;
+    for (int n = 0; n < 200; ++n) {
+      const net::Ipv4 client{0xC6120000u | static_cast<std::uint32_t>(rng() & 0x1FFFFu)};
+      const std::uint32_t want = shard_of(client, s.mask, workers);
+      for (std::uint8_t type : {3, 4, 11, 12}) {
+        for (std::uint8_t ihl : {5, 6}) {
+          const auto f = icmp_error_to_vip(router, s.vips[0], client, type, ihl);
+          ASSERT_EQ(run_cbpf(prog, f), want) << int(type) << " " << int(ihl);
+          EXPECT_EQ(steer(f, s), want);
+        }
+      }
+      // Echo requests are the sender's own: hashed on the source.
+      auto echo = icmp_error_to_vip(client, s.vips[0], router, 8);
+      EXPECT_EQ(run_cbpf(prog, echo), shard_of(client, s.mask, workers));
+      EXPECT_EQ(steer(echo, s), shard_of(client, s.mask, workers));
+      differs += shard_of(router, s.mask, workers) != want;
+    }
+    EXPECT_GT(differs, 0);  // hashing the router instead would have failed
+    // Truncated before the quote: worker 0, as the kernel ends the program.
+    auto cut = icmp_error_to_vip(router, s.vips[0], router, 3);
+    cut.resize(14 + 20 + 8 + 12);
+    EXPECT_EQ(run_cbpf(prog, cut), 0u);
+    EXPECT_EQ(steer(cut, s), 0u);
+  }
+}
+
 TEST(Steering, NonIpGoesToWorkerZero) {
   SteeringSpec s;
   s.workers = 4;
-  const auto arp = testing::arp_who_has({}, *net::Ipv4::parse("198.18.0.10"),
-                                        *net::Ipv4::parse("198.18.0.100"));
+  const auto arp =
+      testing::arp_who_has({}, *net::Ipv4::parse("198.18.0.10"), *net::Ipv4::parse("198.18.0.100"));
   EXPECT_EQ(run_cbpf(build_steering(s), arp), 0u);
   EXPECT_EQ(steer(arp, s), 0u);
 }
