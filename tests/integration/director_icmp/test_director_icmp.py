@@ -15,7 +15,6 @@ carries the VIP and no vrrpd makes it master) the director answers none.
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -82,66 +81,25 @@ def nsx(node, *cmd, check=True, timeout=60):
                   timeout=timeout)
 
 
-class Bed:
+class Bed(tt.NetBed):
     def __init__(self):
-        self.procs = []
+        super().__init__(P, ["sw", "c", "d", "r1"])
         self.director = None
         self.dir = tempfile.mkdtemp(prefix="d1-icmp-")
         self.conf = os.path.join(self.dir, "tandem.yaml")
         self.run_dir = os.path.join(self.dir, "run")
         self.log = os.path.join(self.dir, "director.log")
 
-    NODES = ["sw", "c", "d", "r1"]
-
-    def stop(self, p):
-        try:
-            os.killpg(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        try:
-            p.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, signal.SIGKILL)
-            p.wait(timeout=10)
-
-    def down(self):
-        for p in self.procs:
-            self.stop(p)
-        for n in self.NODES:
-            ns = "%s-%s" % (P, n)
-            for pid in tt.run(["ip", "netns", "pids", ns], check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
-            tt.run(["ip", "netns", "del", ns], check=False)
-
-    def host(self, node, lan, ifname, addr):
-        port = "%s-%s" % (node, lan)
-        sh("ip", "-n", P + "-sw", "link", "add", port, "type", "veth", "peer", "name", ifname,
-           "netns", "%s-%s" % (P, node))
-        sh("ip", "-n", P + "-sw", "link", "set", port, "master", "br-" + lan, "up")
-        sh("ip", "-n", "%s-%s" % (P, node), "addr", "add", addr, "dev", ifname)
-        sh("ip", "-n", "%s-%s" % (P, node), "link", "set", ifname, "up")
-
     def up(self):
-        self.down()
-        for n in self.NODES:
-            sh("ip", "netns", "add", "%s-%s" % (P, n))
-            sh("ip", "-n", "%s-%s" % (P, n), "link", "set", "lo", "up")
-        nsx("sw", "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", check=False)
-        for lan in ("o", "i"):
-            sh("ip", "-n", P + "-sw", "link", "add", "br-" + lan, "type", "bridge")
-            sh("ip", "-n", P + "-sw", "link", "set", "br-" + lan, "type", "bridge", "stp_state",
-               "0", "forward_delay", "0")
-            sh("ip", "-n", P + "-sw", "link", "set", "br-" + lan, "up")
-        self.host("c", "o", "eth0", CLIENT + "/24")
+        self.add_namespaces()
+        self.bridges("sw", ("o", "i"))
+        self.host("sw", "c", "o", "eth0", CLIENT + "/24")
         sh("ip", "-n", P + "-c", "route", "add", "198.18.1.0/24", "via", "198.18.0.2")
-        self.host("d", "o", "out0", "198.18.0.2/24")
-        self.host("d", "i", "in0", "198.18.1.2/24")
+        self.host("sw", "d", "o", "out0", "198.18.0.2/24")
+        self.host("sw", "d", "i", "in0", "198.18.1.2/24")
         sh("ip", "-n", P + "-d", "addr", "add", "198.18.1.1/24", "dev", "in0")
         nsx("d", "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv4.conf.all.accept_local=1")
-        self.host("r1", "i", "eth0", RS1 + "/24")
+        self.host("sw", "r1", "i", "eth0", RS1 + "/24")
         sh("ip", "-n", P + "-r1", "route", "add", "default", "via", "198.18.1.1")
         sh("ip", "-n", P + "-r1", "addr", "add", VIP + "/32", "dev", "lo")
         nsx("r1", "sysctl", "-qw", "net.ipv4.conf.all.arp_ignore=1",
@@ -150,16 +108,6 @@ class Bed:
         self.spawn("r1", "/usr/bin/python3", HTTPD, "--port", "80", "--name", "rs1")
         tt.wait_until(lambda: nsx("d", "curl", "-s", "-m", "3", "http://%s/health" % RS1,
                                   check=False).returncode == 0, timeout=BOUND, what="httpd on r1")
-
-    def spawn(self, node, *cmd, env=None, log=None):
-        out = open(log, "w") if log else subprocess.DEVNULL
-        p = subprocess.Popen(["ip", "netns", "exec", "%s-%s" % (P, node)] + list(cmd),
-                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                             env=env)
-        if log:
-            out.close()
-        self.procs.append(p)
-        return p
 
     def start_director(self, text):
         with open(self.conf, "w", encoding="utf-8") as f:
@@ -187,9 +135,7 @@ class Bed:
         raise AssertionError("no NAT service in %s" % out.stdout)
 
     def status(self):
-        out = tt.run([os.path.join(tt.BIN, "tandemctl"), "--run-dir", self.run_dir, "--json",
-                      "status", "director"])
-        return json.loads(out.stdout)["daemons"][0]["status"]["detail"]
+        return tt.director_status(self.run_dir)
 
 
 class HeldConnection:

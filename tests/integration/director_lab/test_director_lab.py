@@ -96,67 +96,25 @@ services:
        servers(", port: 80"), servers())
 
 
-class Bed:
+class Bed(tt.NetBed):
     def __init__(self):
-        self.procs = []
+        super().__init__(P, ["sw", "c", "d"] + REALS)
         self.dir = tempfile.mkdtemp(prefix="h1-director-")
         self.conf = os.path.join(self.dir, "tandem.yaml")
         self.run_dir = os.path.join(self.dir, "run")
 
-    def nodes(self):
-        return ["sw", "c", "d"] + REALS
-
-    def down(self):
-        for p in self.procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        for n in self.nodes():
-            ns = "%s-%s" % (P, n)
-            pids = tt.run(["ip", "netns", "pids", ns], check=False).stdout.split()
-            for pid in pids:
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
-            tt.run(["ip", "netns", "del", ns], check=False)
-
-    def host(self, node, lan, ifname, addr):
-        port = "%s-%s" % (node, lan)
-        sh("ip", "-n", P + "-sw", "link", "add", port, "type", "veth", "peer", "name", ifname,
-           "netns", "%s-%s" % (P, node))
-        sh("ip", "-n", P + "-sw", "link", "set", port, "master", "br-" + lan, "up")
-        sh("ip", "-n", "%s-%s" % (P, node), "addr", "add", addr, "dev", ifname)
-        sh("ip", "-n", "%s-%s" % (P, node), "link", "set", ifname, "up")
-
     def up(self):
-        self.down()
-        for n in self.nodes():
-            sh("ip", "netns", "add", "%s-%s" % (P, n))
-            sh("ip", "-n", "%s-%s" % (P, n), "link", "set", "lo", "up")
-        # With br_netfilter loaded, a bridge validates IPv4 headers and would
-        # eat the hostile frames before they reach the director.
-        nsx("sw", "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", check=False)
-        for lan in ("o", "i"):
-            sh("ip", "-n", P + "-sw", "link", "add", "br-" + lan, "type", "bridge")
-            sh("ip", "-n", P + "-sw", "link", "set", "br-" + lan, "type", "bridge", "stp_state",
-               "0", "forward_delay", "0")
-            sh("ip", "-n", P + "-sw", "link", "set", "br-" + lan, "up")
-        self.host("c", "o", "eth0", "198.18.0.10/24")
+        self.add_namespaces()
+        self.bridges("sw", ("o", "i"))
+        self.host("sw", "c", "o", "eth0", "198.18.0.10/24")
         sh("ip", "-n", P + "-c", "route", "add", "198.18.1.0/24", "via", "198.18.0.2")
-        self.host("d", "o", "out0", "198.18.0.2/24")
-        self.host("d", "i", "in0", "198.18.1.2/24")
+        self.host("sw", "d", "o", "out0", "198.18.0.2/24")
+        self.host("sw", "d", "i", "in0", "198.18.1.2/24")
         sh("ip", "-n", P + "-d", "addr", "add", "198.18.1.1/24", "dev", "in0")
         nsx("d", "sysctl", "-qw", "net.ipv4.ip_forward=1")
         for i, r in enumerate(REALS):
             ns = "%s-%s" % (P, r)
-            self.host(r, "i", "eth0", "198.18.1.%d/24" % (11 + i))
+            self.host("sw", r, "i", "eth0", "198.18.1.%d/24" % (11 + i))
             sh("ip", "-n", ns, "route", "add", "default", "via", "198.18.1.1")
             sh("ip", "-n", ns, "addr", "add", "198.18.0.100/32", "dev", "lo")
             sh("ip", "-n", ns, "addr", "add", "198.18.0.101/32", "dev", "lo")
@@ -170,16 +128,6 @@ class Bed:
         for i, r in enumerate(REALS):
             tt.wait_until(lambda i=i: self.http_ok("198.18.1.%d" % (11 + i), 80, node="d"),
                           timeout=BOUND, what="httpd on " + r)
-
-    def spawn(self, node, *cmd, env=None, log=None):
-        out = open(log, "w") if log else subprocess.DEVNULL
-        p = subprocess.Popen(["ip", "netns", "exec", "%s-%s" % (P, node)] + list(cmd),
-                             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                             env=env)
-        if log:
-            out.close()  # the child holds its own descriptor
-        self.procs.append(p)
-        return p
 
     def write_config(self, **kw):
         with open(self.conf, "w", encoding="utf-8") as f:
@@ -200,8 +148,7 @@ class Bed:
                       check=check)
 
     def status(self):
-        out = json.loads(self.ctl("--json", "status", "director").stdout)
-        return out["daemons"][0]["status"]["detail"]
+        return tt.director_status(self.run_dir)
 
     def reload(self, **kw):
         self.write_config(**kw)

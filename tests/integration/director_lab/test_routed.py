@@ -11,10 +11,8 @@ on that subnet is refused (reported in status, never routed), and the
 director turns GRO/LRO off on its links while it runs. A reload asking
 for another worker count is logged as needing a restart and changes nothing.
 """
-import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import unittest
@@ -81,73 +79,32 @@ def nsx(node, *cmd, check=True):
 
 class Routed(unittest.TestCase):
     def setUp(self):
-        self.procs = []
+        self.bed = tt.NetBed(P, NODES)
         self.dir = tempfile.mkdtemp(prefix="d2-routed-")
         self.run_dir = os.path.join(self.dir, "run")
         self.conf = os.path.join(self.dir, "tandem.yaml")
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write(CONFIG)
-        self.down()
-        self.addCleanup(self.down)
-        for n in NODES:
-            sh("ip", "netns", "add", ns(n))
-            sh("ip", "-n", ns(n), "link", "set", "lo", "up")
-        self.wire("c", "eth0", "198.18.70.10/24", "d", "out0", "198.18.70.2/24")
-        self.wire("d", "in0", "198.18.71.2/24", "g", "eth0", "198.18.71.1/24")
-        self.wire("g", "eth1", "198.18.72.1/24", "r", "eth0", "198.18.72.11/24")
+        self.addCleanup(self.bed.down)
+        self.bed.add_namespaces()
+        self.bed.wire("c", "eth0", "198.18.70.10/24", "d", "out0", "198.18.70.2/24")
+        self.bed.wire("d", "in0", "198.18.71.2/24", "g", "eth0", "198.18.71.1/24")
+        self.bed.wire("g", "eth1", "198.18.72.1/24", "r", "eth0", "198.18.72.11/24")
         sh("ip", "-n", ns("d"), "route", "add", "198.18.72.0/24", "via", "198.18.71.1")
         sh("ip", "-n", ns("g"), "route", "add", "default", "via", "198.18.71.2")
         sh("ip", "-n", ns("r"), "route", "add", "default", "via", "198.18.72.1")
         nsx("d", "sysctl", "-qw", "net.ipv4.ip_forward=1")
         nsx("g", "sysctl", "-qw", "net.ipv4.ip_forward=1")
-        self.spawn("r", "/usr/bin/python3", HTTPD, "--port", "80", "--name", "rs1")
+        self.bed.spawn("r", "/usr/bin/python3", HTTPD, "--port", "80", "--name", "rs1")
         tt.wait_until(lambda: self.http("198.18.72.11", 80, node="g") == "hello from rs1", timeout=BOUND,
                       what="httpd on rs1")
-
-    def wire(self, a, ifa, addra, b, ifb, addrb):
-        sh("ip", "-n", ns(a), "link", "add", ifa, "type", "veth", "peer", "name", ifb, "netns",
-           ns(b))
-        for node, ifname, addr in ((a, ifa, addra), (b, ifb, addrb)):
-            sh("ip", "-n", ns(node), "addr", "add", addr, "dev", ifname)
-            sh("ip", "-n", ns(node), "link", "set", ifname, "up")
-
-    def spawn(self, node, *cmd, log=None):
-        out = open(log, "w") if log else subprocess.DEVNULL
-        p = subprocess.Popen(["ip", "netns", "exec", ns(node)] + list(cmd), stdout=out,
-                             stderr=subprocess.STDOUT, start_new_session=True)
-        if log:
-            out.close()
-        self.procs.append(p)
-        return p
-
-    def down(self):
-        for p in self.procs:
-            try:
-                os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for p in self.procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-        self.procs = []
-        for n in NODES:
-            for pid in tt.run(["ip", "netns", "pids", ns(n)], check=False).stdout.split():
-                try:
-                    os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
-            tt.run(["ip", "netns", "del", ns(n)], check=False)
 
     def http(self, addr, port, node="c"):
         res = nsx(node, "curl", "-s", "-m", "3", "http://%s:%d/" % (addr, port), check=False)
         return res.stdout.strip() if res.returncode == 0 else None
 
     def status(self):
-        out = tt.run([os.path.join(tt.BIN, "tandemctl"), "--run-dir", self.run_dir, "--json",
-                      "status", "director"]).stdout
-        return json.loads(out)["daemons"][0]["status"]["detail"]
+        return tt.director_status(self.run_dir)
 
     def gro(self, dev, set_to=None):
         extra = [] if set_to is None else [str(set_to)]
@@ -158,7 +115,7 @@ class Routed(unittest.TestCase):
         for dev in ("out0", "in0"):
             self.assertEqual(self.gro(dev, 1), "1")
         log = os.path.join(self.dir, "director.log")
-        director = self.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
+        director = self.bed.spawn("d", os.path.join(tt.BIN, "tandem-director"), "--foreground",
                               "--config", self.conf, "--run-dir", self.run_dir, log=log)
         try:
             tt.wait_until(lambda: os.path.exists(os.path.join(self.run_dir, "director.sock")),

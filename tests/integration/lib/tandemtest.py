@@ -7,6 +7,7 @@ never leaves a namespace, a link or a process behind.
 """
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -102,6 +103,97 @@ class Lab:
         with open(os.path.join(self.run_dir, "logs", name + ".log"), encoding="utf-8",
                   errors="replace") as f:
             return f.read()
+
+
+class NetBed:
+    """Namespaces PREFIX-NODE built by a test, and the processes it starts in
+    them. down() removes every one of them, whatever state a failed test
+    left, and up() starts with down() so a killed run's leftovers go too."""
+
+    def __init__(self, prefix, nodes):
+        self.prefix = prefix
+        self.nodes = list(nodes)
+        self.procs = []
+
+    def ns(self, node):
+        return "%s-%s" % (self.prefix, node)
+
+    def nsx(self, node, *cmd, check=True, timeout=60):
+        return run(["ip", "netns", "exec", self.ns(node)] + list(cmd), check=check,
+                   timeout=timeout)
+
+    def add_namespaces(self):
+        self.down()
+        for n in self.nodes:
+            run(["ip", "netns", "add", self.ns(n)])
+            run(["ip", "-n", self.ns(n), "link", "set", "lo", "up"])
+
+    def bridges(self, switch, lans):
+        """Bridges br-LAN in the switch node (no STP, no netfilter, so hostile
+        frames reach the director as sent)."""
+        self.nsx(switch, "sysctl", "-qw", "net.bridge.bridge-nf-call-iptables=0", check=False)
+        for lan in lans:
+            sw = ["ip", "-n", self.ns(switch), "link"]
+            run(sw + ["add", "br-" + lan, "type", "bridge"])
+            run(sw + ["set", "br-" + lan, "type", "bridge", "stp_state", "0", "forward_delay",
+                      "0"])
+            run(sw + ["set", "br-" + lan, "up"])
+
+    def host(self, switch, node, lan, ifname, addr):
+        """node's ifname (with addr) plugged into the switch's br-LAN."""
+        port = "%s-%s" % (node, lan)
+        run(["ip", "-n", self.ns(switch), "link", "add", port, "type", "veth", "peer", "name",
+             ifname, "netns", self.ns(node)])
+        run(["ip", "-n", self.ns(switch), "link", "set", port, "master", "br-" + lan, "up"])
+        run(["ip", "-n", self.ns(node), "addr", "add", addr, "dev", ifname])
+        run(["ip", "-n", self.ns(node), "link", "set", ifname, "up"])
+
+    def wire(self, a, ifa, addra, b, ifb, addrb):
+        """A veth pair straight between two nodes."""
+        run(["ip", "-n", self.ns(a), "link", "add", ifa, "type", "veth", "peer", "name", ifb,
+             "netns", self.ns(b)])
+        for node, ifname, addr in ((a, ifa, addra), (b, ifb, addrb)):
+            run(["ip", "-n", self.ns(node), "addr", "add", addr, "dev", ifname])
+            run(["ip", "-n", self.ns(node), "link", "set", ifname, "up"])
+
+    def spawn(self, node, *cmd, env=None, log=None):
+        out = open(log, "w") if log else subprocess.DEVNULL
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns(node)] + list(cmd), stdout=out,
+                             stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        if log:
+            out.close()  # the child holds its own descriptor
+        self.procs.append(p)
+        return p
+
+    def stop(self, p):
+        try:
+            os.killpg(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait(timeout=10)
+
+    def down(self):
+        for p in self.procs:
+            self.stop(p)
+        self.procs = []
+        for n in self.nodes:
+            for pid in run(["ip", "netns", "pids", self.ns(n)], check=False).stdout.split():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except (ProcessLookupError, ValueError):
+                    pass
+            run(["ip", "netns", "del", self.ns(n)], check=False)
+
+
+def director_status(run_dir):
+    """tandem-director's own status object (`detail`), through tandemctl."""
+    out = run([os.path.join(BIN, "tandemctl"), "--run-dir", run_dir, "--json", "status",
+               "director"]).stdout
+    return json.loads(out)["daemons"][0]["status"]["detail"]
 
 
 def main():
