@@ -9,6 +9,20 @@ namespace {
 constexpr Duration kMaxPersistence = std::chrono::seconds(2678400);
 constexpr Duration kHousekeepingInterval = std::chrono::seconds(60);
 
+// A packet of an existing connection goes where the entry says.
+Decision forward_along(const ConnEntry& e, EntryId id) {
+  Decision out;
+  out.verdict = Verdict::forward;
+  out.method = e.method;
+  out.server = e.dest;
+  out.real_addr = e.daddr;
+  out.real_port = e.dport;
+  out.vip = e.vaddr;
+  out.vport = e.vport;
+  out.entry = id;
+  return out;
+}
+
 bool has(std::uint8_t flags, std::uint8_t bit) {
   return (flags & bit) != 0;
 }
@@ -530,15 +544,7 @@ Decision Director::on_icmp_error(const PacketMeta& q, TimePoint now) {
   // A removed server's entry still names where the connection went, and
   // IPVS relays the error there all the same.
   if (RealServer* d = dest(e.dest)) count_packet(d, q.direction, q.length);
-  out.verdict = Verdict::forward;
-  out.method = e.method;
-  out.server = e.dest;
-  out.real_addr = e.daddr;
-  out.real_port = e.dport;
-  out.vip = e.vaddr;
-  out.vport = e.vport;
-  out.entry = id;
-  return out;
+  return forward_along(e, id);
 }
 
 Decision Director::handle_out(const PacketMeta& m, TimePoint now) {
@@ -553,15 +559,7 @@ Decision Director::handle_out(const PacketMeta& m, TimePoint now) {
   transition(id, Direction::out, m.tcp_flags, now);
   const ConnEntry& e = table_.at(id);
   if (RealServer* d = dest(e.dest)) count_packet(d, Direction::out, m.length);
-  out.verdict = Verdict::forward;
-  out.method = e.method;
-  out.server = e.dest;
-  out.real_addr = e.daddr;
-  out.real_port = e.dport;
-  out.vip = e.vaddr;
-  out.vport = e.vport;
-  out.entry = id;
-  return out;
+  return forward_along(e, id);
 }
 
 Decision Director::handle_in(const PacketMeta& m, TimePoint now) {
@@ -612,16 +610,7 @@ Decision Director::handle_in(const PacketMeta& m, TimePoint now) {
   const ConnEntry& e = table_.at(id);
   RealServer* d = dest(e.dest);
   count_packet(d, Direction::in, m.length);
-  Decision out;
-  out.verdict = Verdict::forward;
-  out.method = e.method;
-  out.server = e.dest;
-  out.real_addr = e.daddr;
-  out.real_port = e.dport;
-  out.vip = e.vaddr;
-  out.vport = e.vport;
-  out.entry = id;
-  return out;
+  return forward_along(e, id);
 }
 
 bool Director::template_valid(const ConnEntry& t) const {
