@@ -35,66 +35,68 @@ void CheckSchedule::retime(CheckTiming timing, TimePoint now) {
   next_due_ = std::min(next_due_, now + timing_.interval);
 }
 
-void Scheduler::index(const std::string& key, const CheckSchedule& s) {
-  if (!s.running()) idle_.emplace(s.next_due(), key);
+void Scheduler::index(const Entry& e) {
+  if (!e.schedule.running()) idle_.emplace(IdleEntry{e.schedule.next_due(), e.seq}, &e);
 }
 
-void Scheduler::unindex(const std::string& key, const CheckSchedule& s) {
-  if (!s.running()) idle_.erase({s.next_due(), key});
+void Scheduler::unindex(const Entry& e) {
+  if (!e.schedule.running()) idle_.erase(IdleEntry{e.schedule.next_due(), e.seq});
 }
 
 void Scheduler::add(const std::string& key, CheckTiming timing, TimePoint now) {
   remove(key);
-  auto [it, inserted] = checks_.emplace(key, CheckSchedule(timing, now, rng_));
-  index(key, it->second);
+  auto [it, inserted] =
+      checks_.emplace(key, Entry{CheckSchedule(timing, now, rng_), next_seq_++, nullptr});
+  it->second.key = &it->first;
+  index(it->second);
 }
 
 void Scheduler::remove(const std::string& key) {
   auto it = checks_.find(key);
   if (it == checks_.end()) return;
-  unindex(key, it->second);
+  unindex(it->second);
   checks_.erase(it);
 }
 
 const CheckSchedule* Scheduler::find(const std::string& key) const {
   auto it = checks_.find(key);
-  return it == checks_.end() ? nullptr : &it->second;
+  return it == checks_.end() ? nullptr : &it->second.schedule;
 }
 
 TimePoint Scheduler::start(const std::string& key, TimePoint now) {
   auto it = checks_.find(key);
   if (it == checks_.end()) return now;
-  unindex(key, it->second);
-  return it->second.start(now);
+  unindex(it->second);
+  return it->second.schedule.start(now);
 }
 
 void Scheduler::finish(const std::string& key, bool ok, TimePoint now) {
   auto it = checks_.find(key);
-  if (it == checks_.end() || !it->second.running()) return;
-  it->second.finish(ok, now);
-  index(key, it->second);
+  if (it == checks_.end() || !it->second.schedule.running()) return;
+  it->second.schedule.finish(ok, now);
+  index(it->second);
 }
 
 void Scheduler::retime(const std::string& key, CheckTiming timing, TimePoint now) {
   auto it = checks_.find(key);
   if (it == checks_.end()) return;
-  unindex(key, it->second);
-  it->second.retime(timing, now);
-  index(key, it->second);
+  unindex(it->second);
+  it->second.schedule.retime(timing, now);
+  index(it->second);
 }
 
 std::vector<std::string> Scheduler::due(TimePoint now, std::size_t limit) const {
   std::vector<std::string> out;
-  for (auto it = idle_.begin(); it != idle_.end() && it->first <= now && out.size() < limit;
+  for (auto it = idle_.begin(); it != idle_.end() && it->first.first <= now && out.size() < limit;
        ++it) {
-    out.push_back(it->second);
+    out.push_back(*it->second->key);
   }
   return out;
 }
 
 std::optional<TimePoint> Scheduler::next_wakeup() const {
   if (idle_.empty()) return std::nullopt;
-  return idle_.begin()->first;
+  return idle_.begin()->first.first;
 }
 
 }  // namespace tandem::health

@@ -19,6 +19,9 @@ std::optional<Transition> ServerHealth::record(const CheckResult& result, TimePo
   if (policy_.history > 0) {
     HistoryEntry e{now, result.ok, result.latency, result.summary};
     if (ring_.size() < policy_.history) {
+      // Whole at once: growing by doubling cost a reallocation and moves
+      // every few of a server's first results.
+      if (ring_.empty()) ring_.reserve(policy_.history);
       ring_.push_back(std::move(e));
     } else {
       ring_[ring_next_] = std::move(e);

@@ -98,7 +98,7 @@ void Engine::apply(const config::Config& cfg) {
   const ReloadPlan plan = plan_reload(defs_, defs);
   apply_reload(scheduler_, plan, defs, t);
 
-  std::map<std::string, Check> next;
+  std::unordered_map<std::string, Check> next;
   for (auto& def : setup.checks) {
     auto old = checks_.find(def.key);
     Check c;

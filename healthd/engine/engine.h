@@ -15,6 +15,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/config/schema.h"
@@ -77,7 +78,8 @@ class Engine {
   std::optional<TimePoint> armed_;  // the wake-up the timer waits for
   Scheduler scheduler_;
   std::map<std::string, ServiceHealth> services_;
-  std::map<std::string, Check> checks_;
+  // Hashed: looked up twice per check run by a long key (service/server/monitor).
+  std::unordered_map<std::string, Check> checks_;
   std::vector<MonitorDef> defs_;
   std::set<std::string> config_maintenance_;
   std::set<std::string> operator_maintenance_;

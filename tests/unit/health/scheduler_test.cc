@@ -190,5 +190,30 @@ TEST(Scheduler, DueHonoursItsLimitEarliestFirstAndTheRestStayDue) {
   EXPECT_THAT(s.due(clock.now()), ElementsAre("b"));
 }
 
+TEST(Scheduler, ChecksDueTogetherKeepTheirAddOrderAcrossRuns) {
+  FakeClock clock;
+  Scheduler sched(1);
+  for (const char* k : {"svc/10.0.0.2:80/http", "svc/10.0.0.1:80/http", "svc/10.0.0.3:80/http"})
+    sched.add(k, timing(seconds(1), {}, seconds(1)), clock.now());
+  EXPECT_THAT(sched.due(clock.now()),
+              ElementsAre("svc/10.0.0.2:80/http", "svc/10.0.0.1:80/http", "svc/10.0.0.3:80/http"));
+  // One wake-up starts all three, so they come back due at the same instant.
+  for (const auto& k : sched.due(clock.now())) sched.start(k, clock.now());
+  EXPECT_THAT(sched.due(clock.now() + seconds(5)), IsEmpty());
+  sched.finish("svc/10.0.0.3:80/http", true, clock.now());
+  sched.finish("svc/10.0.0.2:80/http", false, clock.now());
+  sched.finish("svc/10.0.0.1:80/http", true, clock.now());
+  EXPECT_EQ(*sched.next_wakeup(), clock.now() + seconds(1));
+  EXPECT_THAT(sched.due(clock.now() + seconds(1), 2),
+              ElementsAre("svc/10.0.0.2:80/http", "svc/10.0.0.1:80/http"));
+  sched.remove("svc/10.0.0.1:80/http");
+  sched.retime("svc/10.0.0.2:80/http", timing(seconds(3), {}, seconds(1)), clock.now());
+  EXPECT_THAT(sched.due(clock.now() + seconds(1)),
+              ElementsAre("svc/10.0.0.2:80/http", "svc/10.0.0.3:80/http"));
+  EXPECT_EQ(sched.find("svc/10.0.0.1:80/http"), nullptr);
+  ASSERT_NE(sched.find("svc/10.0.0.3:80/http"), nullptr);
+  EXPECT_FALSE(sched.find("svc/10.0.0.3:80/http")->running());
+}
+
 }  // namespace
 }  // namespace tandem::health
