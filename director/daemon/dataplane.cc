@@ -160,6 +160,8 @@ ipc::Json Dataplane::status() const {
   ipc::Json drops = ipc::Json::object();
   ipc::Json parse = ipc::Json::object();
   ipc::Json icmp_counts = ipc::Json::object();
+  ipc::Json super_drops = ipc::Json::object();
+  std::uint64_t superframes = 0, segments = 0;
   static const char* kDropNames[] = {"truncated", "not_tcp_udp",    "no_service", "no_connection",
                                      "core_drop", "no_neighbour",   "no_link",    "ttl_exceeded",
                                      "too_big",   "rewrite_failed", "arp_ignored"};
@@ -190,6 +192,12 @@ ipc::Json Dataplane::status() const {
     csum += c.checksum_completed.get();
     for (std::size_t d = 0; d < c.drops.size(); ++d)
       drops[kDropNames[d]] = drops.value(kDropNames[d], std::uint64_t{0}) + c.drops[d].get();
+    superframes += c.superframes.get();
+    segments += c.segments.get();
+    for (std::size_t d = 0; d < c.super_drops.size(); ++d) {
+      const std::string name(super_drop_name(static_cast<SuperDrop>(d)));
+      super_drops[name] = super_drops.value(name, std::uint64_t{0}) + c.super_drops[d].get();
+    }
     for (std::size_t k = 0; k < c.icmp.size(); ++k) {
       const std::string name(icmp_count_name(static_cast<IcmpCount>(k)));
       icmp_counts[name] = icmp_counts.value(name, std::uint64_t{0}) + c.icmp[k].get();
@@ -225,6 +233,9 @@ ipc::Json Dataplane::status() const {
   j["drops"] = drops;
   j["parse_errors"] = parse;
   j["icmp"] = icmp_counts;
+  j["superframes"] = superframes;
+  j["segments"] = segments;
+  j["superframe_drops"] = super_drops;
   j["core"] = {{"no_service", total.no_service},     {"no_connection", total.no_connection},
                {"no_server", total.no_server},       {"table_full", total.table_full},
                {"not_syn", total.not_syn},           {"server_gone", total.server_gone},

@@ -310,6 +310,20 @@ class DirectorLab(unittest.TestCase):
         # A full table refuses new connections but keeps serving existing ones.
         self.assertIn(held.get(), ("rs1", "rs2", "rs3"))
 
+    def test_6a_large_transfers_are_segmented_not_dropped(self):
+        # The real servers' TCP hands veth 64 KiB GSO super-frames; a NAT
+        # director must cut them to the MTU as the kernel would, not answer
+        # them with frag-needed.
+        before = self.bed.status()
+        for _ in range(3):
+            res = nsx("c", "curl", "-s", "-m", "20", "-o", "/dev/null", "-w", "%{size_download}",
+                      "http://198.18.0.100:8080/bytes/4000000")
+            self.assertEqual(res.stdout.strip(), "4000000")
+        st = self.bed.status()
+        self.assertGreater(st["superframes"], before["superframes"], st)
+        self.assertGreater(st["segments"], st["superframes"])
+        self.assertEqual(st["drops"]["too_big"], before["drops"]["too_big"], st["drops"])
+
     def test_6b_service_added_at_run_time(self):
         # A VIP and a real server tandem.yaml never named, added with the
         # ipvsadm verbs: the director must answer ARP for the VIP, accept it
