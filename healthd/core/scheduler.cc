@@ -18,7 +18,10 @@ CheckSchedule::CheckSchedule(CheckTiming timing, TimePoint now, Rng& rng)
 
 TimePoint CheckSchedule::start(TimePoint now) {
   running_ = true;
-  started_ = now;
+  // A run the loop starts a little early (to share a wake-up) keeps the
+  // cadence of its due time: otherwise every early start would shorten the
+  // interval. Its deadline still counts the whole timeout from now.
+  started_ = std::max(now, next_due_);
   return now + timing_.timeout;
 }
 

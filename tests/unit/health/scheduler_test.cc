@@ -32,6 +32,25 @@ TEST(CheckSchedule, StartReturnsTheDeadline) {
   EXPECT_TRUE(s.running());
 }
 
+TEST(CheckSchedule, AnEarlyStartKeepsTheDueCadenceAndAWholeTimeout) {
+  FakeClock clock;
+  Rng rng(1);
+  CheckSchedule s(timing(seconds(10), {}, seconds(3)), clock.now(), rng);
+  s.start(clock.now());
+  s.finish(true, clock.now() + milliseconds(2));
+  ASSERT_EQ(s.next_due(), TimePoint{} + seconds(10));
+  // The loop starts it 4 ms before it is due, to share a wake-up.
+  clock.advance(seconds(10) - milliseconds(4));
+  EXPECT_EQ(s.start(clock.now()), clock.now() + seconds(3));
+  s.finish(true, clock.now() + milliseconds(2));
+  EXPECT_EQ(s.next_due(), TimePoint{} + seconds(20));  // not 20 s - 4 ms
+  // A late start (the loop fell behind) still counts from when it ran.
+  clock.advance(seconds(10) + milliseconds(4) + milliseconds(7));
+  s.start(clock.now());
+  s.finish(true, clock.now());
+  EXPECT_EQ(s.next_due(), clock.now() + seconds(10));
+}
+
 TEST(CheckSchedule, SuccessKeepsTheCadenceOfStartTimes) {
   FakeClock clock;
   Rng rng(1);
