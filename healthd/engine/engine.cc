@@ -106,9 +106,11 @@ void Engine::apply(const config::Config& cfg) {
     Check c;
     if (old != checks_.end() && old->second.def.signature == def.signature) {
       c.monitor = std::move(old->second.monitor);
+      c.id = old->second.id;
     } else {
       if (old != checks_.end() && old->second.monitor) old->second.monitor->cancel();
       c.monitor = make_monitor(io_, def.params);
+      c.id = next_id_++;
     }
     c.def = std::move(def);
     next.emplace(c.def.key, std::move(c));
@@ -117,6 +119,8 @@ void Engine::apply(const config::Config& cfg) {
     if (!next.contains(key) && old.monitor) old.monitor->cancel();
   }
   checks_ = std::move(next);
+  by_id_.clear();
+  for (auto& [key, check] : checks_) by_id_.emplace(check.id, &check);
   defs_ = std::move(defs);
 
   std::set<std::string> names;
@@ -236,25 +240,26 @@ void Engine::start_check(const std::string& key, TimePoint t) {
   const TimePoint deadline = scheduler_.start(key, t);
   const MonoTime mono(
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(deadline.time_since_epoch()));
-  it->second.monitor->start(it->second.def.target, mono, [this, key](CheckResult r) {
+  it->second.monitor->start(it->second.def.target, mono, [this, id = it->second.id](CheckResult r) {
     try {
-      on_result(key, r);
+      on_result(id, r);
     } catch (const std::exception& e) {
-      log::error("health: result of " + key + ": " + e.what());
+      log::error(std::string("health: result of a check: ") + e.what());
     }
   });
 }
 
-void Engine::on_result(const std::string& key, const CheckResult& result) {
+void Engine::on_result(std::uint64_t id, const CheckResult& result) {
   if (stopped_) return;
-  auto it = checks_.find(key);
-  if (it == checks_.end()) return;
+  auto found = by_id_.find(id);
+  if (found == by_id_.end()) return;
+  Check& check = *found->second;
   const TimePoint t = now();
   ++results_;
-  if (result.warning != it->second.warned) {
-    it->second.warned = result.warning;
+  if (result.warning != check.warned) {
+    check.warned = result.warning;
     if (!result.warning.empty()) {
-      const auto& d = it->second.def;
+      const auto& d = check.def;
       log::warn("health.cert_expiry " + d.service + "/" + d.server + " (" + d.monitor +
                 "): " + result.warning);
       if (publish_)
@@ -264,10 +269,10 @@ void Engine::on_result(const std::string& key, const CheckResult& result) {
                                         {"summary", result.warning}});
     }
   }
-  scheduler_.finish(key, result.ok, t);
-  auto svc = services_.find(it->second.def.service);
+  scheduler_.finish(check.def.key, result.ok, t);
+  auto svc = services_.find(check.def.service);
   if (svc != services_.end()) {
-    svc->second.record(it->second.def.server, it->second.def.monitor, result, t);
+    svc->second.record(check.def.server, check.def.monitor, result, t);
     drain_one(svc->first, svc->second);
   }
   arm();

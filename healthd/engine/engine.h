@@ -60,12 +60,16 @@ class Engine {
     CheckDef def;
     std::unique_ptr<Monitor> monitor;
     std::string warned;  // the warning last published, so it is said once
+    // Names this check's runs in their callbacks: kept across a reload that
+    // keeps the monitor, new when it restarts, so a result posted by a run
+    // of a removed or restarted check finds nothing and is dropped.
+    std::uint64_t id = 0;
   };
 
   void arm();
   void on_timer();
   void start_check(const std::string& key, TimePoint now);
-  void on_result(const std::string& key, const CheckResult& result);
+  void on_result(std::uint64_t id, const CheckResult& result);
   void drain(TimePoint now);
   void drain_one(const std::string& name, ServiceHealth& svc);
   void apply_maintenance(TimePoint now);
@@ -80,6 +84,11 @@ class Engine {
   std::map<std::string, ServiceHealth> services_;
   // Hashed: looked up twice per check run by a long key (service/server/monitor).
   std::unordered_map<std::string, Check> checks_;
+  // The checks by id, rebuilt with checks_. A callback capturing only `this`
+  // and an id fits std::function's own storage: capturing the key string
+  // cost two allocations per check run.
+  std::unordered_map<std::uint64_t, Check*> by_id_;
+  std::uint64_t next_id_ = 1;
   std::vector<MonitorDef> defs_;
   std::set<std::string> config_maintenance_;
   std::set<std::string> operator_maintenance_;

@@ -128,7 +128,10 @@ TEST_F(EngineTest, ReloadKeepsUnchangedChecksAndRestartsChangedOnes) {
   engine_.apply(load(config_text("/bin/true")));
   EXPECT_EQ(server("a")["state"], "up");       // kept its state, no re-learning
   EXPECT_TRUE(server("b")["last"].is_null());  // restarted: history starts over
+  const int a_runs = server("a")["consecutive_successes"].get<int>();
   ASSERT_TRUE(run_until([&] { return server("b")["state"] == "up"; }));
+  // The kept check's results still reach its server after the reload.
+  ASSERT_TRUE(run_until([&] { return server("a")["consecutive_successes"] > a_runs; }));
   EXPECT_EQ(count("health.server_up", "a"), ups);
   EXPECT_EQ(count("health.server_up", "b"), 1u);
 }
