@@ -72,8 +72,13 @@ void complete_l4_checksum(std::span<std::uint8_t> frame, const net::ParsedFrame&
 
 Forwarder::Forwarder(const DirectorConfig& cfg, std::vector<Link> links,
                      const std::atomic<bool>& active, const Clock& clock)
-    : shard_(cfg), links_(std::move(links)), active_(active), clock_(clock),
-      scratch_(kMaxBatch * kSlot), seg_bytes_(kSegBytes), seg_list_(kSegList) {}
+    : shard_(cfg),
+      links_(std::move(links)),
+      active_(active),
+      clock_(clock),
+      scratch_(kMaxBatch * kSlot),
+      seg_bytes_(kSegBytes),
+      seg_list_(kSegList) {}
 
 int Forwarder::link_of(int ifindex) const {
   for (std::size_t i = 0; i < links_.size(); ++i)
@@ -140,8 +145,8 @@ void Forwarder::answer_error(io::Frame& f, const net::ParsedFrame& v, int in_lin
   const Link& l = links_[static_cast<std::size_t>(in_link)];
   const IcmpErrorParams p{l.address, l.mac, ip_id_++};
   const std::span<std::uint8_t> out(scratch, kSlot);
-  const std::size_t n = ttl ? build_time_exceeded(out, f.data, v, p)
-                            : build_frag_needed(out, f.data, v, mtu, p);
+  const std::size_t n =
+      ttl ? build_time_exceeded(out, f.data, v, p) : build_frag_needed(out, f.data, v, mtu, p);
   if (n == 0) return;
   counters_.icmp_sent.add(1);
   f.transmit(static_cast<std::uint16_t>(in_link), {scratch, n});
@@ -239,29 +244,12 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     complete_l4_checksum(f.data, v);
     counters_.checksum_completed.add(1);
   }
-  NextHop hop;
-  if (inbound) {
-    const auto it = neighbours_.find(d.real_addr.value);
-    if (it == neighbours_.end()) {
-      count(FwdDrop::no_neighbour);
-      return;
-    }
-    hop = it->second;
-    if (d.method == Forwarding::nat && in_link >= 0) {
-      if (clients_.size() >= kMaxClients) clients_.clear();
-      clients_[v.ip.src.value] = NextHop{v.eth.src, static_cast<std::uint16_t>(in_link)};
-    }
-  } else {
-    const auto it = clients_.find(v.ip.dst.value);
-    if (it == clients_.end()) {
-      count(FwdDrop::no_neighbour);
-      return;
-    }
-    hop = it->second;
-  }
-  if (hop.link >= links_.size()) {
-    count(FwdDrop::no_link);
-    return;
+  const auto found = next_hop(inbound, inbound ? d.real_addr : v.ip.dst);
+  if (!found) return;
+  const NextHop hop = *found;
+  if (inbound && d.method == Forwarding::nat && in_link >= 0) {
+    if (clients_.size() >= kMaxClients) clients_.clear();
+    clients_[v.ip.src.value] = NextHop{v.eth.src, static_cast<std::uint16_t>(in_link)};
   }
   if (super) {
     forward_segments(f, v, d, inbound, hop, in_link, scratch);
@@ -364,6 +352,19 @@ void Forwarder::forward_segments(io::Frame& f, const net::ParsedFrame& v, const 
   counters_.segments.add(n);
 }
 
+std::optional<NextHop> Forwarder::next_hop(bool to_server, net::Ipv4 addr) noexcept {
+  const auto& known = to_server ? neighbours_ : clients_;
+  const auto it = known.find(addr.value);
+  if (it == known.end()) {
+    count(FwdDrop::no_neighbour);
+    return std::nullopt;
+  }
+  if (it->second.link >= links_.size()) {
+    count(FwdDrop::no_link);
+    return std::nullopt;
+  }
+  return it->second;
+}
 }  // namespace tandem::director::daemon
 
 namespace tandem::director::daemon {
@@ -439,26 +440,9 @@ void Forwarder::relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool t
     count(IcmpCount::no_connection);
     return;
   }
-  NextHop hop;
-  if (to_vip) {
-    const auto it = neighbours_.find(d.real_addr.value);
-    if (it == neighbours_.end()) {
-      count(FwdDrop::no_neighbour);
-      return;
-    }
-    hop = it->second;
-  } else {
-    const auto it = clients_.find(v.ip.dst.value);
-    if (it == clients_.end()) {
-      count(FwdDrop::no_neighbour);
-      return;
-    }
-    hop = it->second;
-  }
-  if (hop.link >= links_.size()) {
-    count(FwdDrop::no_link);
-    return;
-  }
+  const auto found = next_hop(to_vip, to_vip ? d.real_addr : v.ip.dst);
+  if (!found) return;
+  const NextHop hop = *found;
   const Link& out = links_[hop.link];
   const Egress eg{out.mac, hop.mac, out.mtu};
   Rewrite r;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string_view>
 #include <unordered_map>
@@ -61,14 +62,14 @@ enum class FwdDrop : std::uint8_t {
 // quote as bad_icmp_quote). A relayed error that cannot leave (no
 // neighbour, TTL, MTU) is counted under FwdDrop as any other frame.
 enum class IcmpCount : std::uint8_t {
-  errors_in,          // an error about a connection, relayed to its real server
-  errors_out,         // an error from a NAT real server, translated for the client
-  echo_replies,       // echo requests to an active VIP, answered by us
-  rate_limited,       // echo requests over the budget, not answered
-  inactive,           // to a VIP while this director is not active for it
-  no_connection,      // an error about no connection of ours (the kernel has its copy unless to a VIP)
-  bad_checksum,       // the ICMP checksum does not verify
-  fragment,           // part of a fragmented ICMP message: nothing whole to check
+  errors_in,      // an error about a connection, relayed to its real server
+  errors_out,     // an error from a NAT real server, translated for the client
+  echo_replies,   // echo requests to an active VIP, answered by us
+  rate_limited,   // echo requests over the budget, not answered
+  inactive,       // to a VIP while this director is not active for it
+  no_connection,  // an error about no connection of ours (the kernel has its copy unless to a VIP)
+  bad_checksum,   // the ICMP checksum does not verify
+  fragment,       // part of a fragmented ICMP message: nothing whole to check
   quote_not_tcp_udp,  // an error about ICMP or another protocol (never relayed)
   quote_fragment,     // an error quoting a non-first fragment: no ports to match
   quote_mismatch,     // the quoted source is not the error's destination
@@ -155,6 +156,10 @@ class Forwarder final : public io::BatchHandler {
                   const Decision& d, bool inbound, const Link& out, const Egress& eg) noexcept;
   void forward_segments(io::Frame& f, const net::ParsedFrame& v, const Decision& d, bool inbound,
                         const NextHop& hop, int in_link, std::uint8_t* scratch) noexcept;
+  // Toward a real server (its resolved next hop) or back to a NAT client
+  // (learnt from its own frames); counts no_neighbour / no_link and gives
+  // nothing when the frame cannot leave.
+  std::optional<NextHop> next_hop(bool to_server, net::Ipv4 addr) noexcept;
   void handle_icmp(io::Frame& f, const net::ParsedFrame& v, int in_link, TimePoint now) noexcept;
   void relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool to_vip,
                         TimePoint now) noexcept;
