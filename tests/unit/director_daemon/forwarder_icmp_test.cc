@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "director/daemon/forwarder.h"
+#include "forwarder_bed.h"
 #include "frames.h"
 
 namespace tandem::director::daemon {
@@ -13,17 +14,13 @@ namespace {
 
 using testing::TcpSpec;
 
-net::Ipv4 ip(const char* s) {
-  return *net::Ipv4::parse(s);
-}
-net::Mac mac(const char* s) {
-  return *net::Mac::parse(s);
-}
-
-const net::Mac kClientMac = mac("02:00:00:00:00:0a");
-const net::Mac kOutMac = mac("02:00:00:00:00:01");
-const net::Mac kInMac = mac("02:00:00:00:00:02");
-const net::Mac kRsMac = mac("02:00:00:00:00:11");
+using testing::ip;
+using testing::kClientMac;
+using testing::kInMac;
+using testing::kOutMac;
+using testing::kRsMac;
+using testing::mac;
+using testing::RxFrame;
 const net::Ipv4 kVip = ip("198.18.0.100");
 const net::Ipv4 kClient = ip("198.18.0.10");
 const net::Ipv4 kRouter = ip("198.18.0.1");
@@ -35,19 +32,6 @@ std::uint16_t be16(const std::vector<std::uint8_t>& b, std::size_t o) {
 std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t o) {
   return (std::uint32_t{be16(b, o)} << 16) | be16(b, o + 2);
 }
-
-struct RxFrame {
-  RxFrame(std::vector<std::uint8_t> bytes, int ifindex) : buf(64 + bytes.size()) {
-    std::copy(bytes.begin(), bytes.end(), buf.begin() + 64);
-    f.data = {buf.data() + 64, bytes.size()};
-    f.headroom = 64;
-    f.wire_length = static_cast<std::uint32_t>(bytes.size());
-    f.ifindex = ifindex;
-  }
-  std::vector<std::uint8_t> out() const { return {f.out.begin(), f.out.end()}; }
-  std::vector<std::uint8_t> buf;
-  io::Frame f;
-};
 
 class ForwarderIcmpTest : public ::testing::Test {
  protected:

@@ -1,9 +1,11 @@
 // The worker's handler on frames built in memory: no sockets, a FakeClock.
+#include "director/daemon/forwarder.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 
-#include "director/daemon/forwarder.h"
+#include "forwarder_bed.h"
 #include "frames.h"
 
 namespace tandem::director::daemon {
@@ -11,33 +13,13 @@ namespace {
 
 using testing::TcpSpec;
 
-net::Ipv4 ip(const char* s) {
-  return *net::Ipv4::parse(s);
-}
-net::Mac mac(const char* s) {
-  return *net::Mac::parse(s);
-}
-
-const net::Mac kClientMac = mac("02:00:00:00:00:0a");
-const net::Mac kOutMac = mac("02:00:00:00:00:01");
-const net::Mac kInMac = mac("02:00:00:00:00:02");
-const net::Mac kRsMac = mac("02:00:00:00:00:11");
-
-// A frame as the ring delivers it: headroom in front, writable.
-struct RxFrame {
-  explicit RxFrame(std::vector<std::uint8_t> bytes, int ifindex, bool partial = false)
-      : buf(64 + bytes.size()) {
-    std::copy(bytes.begin(), bytes.end(), buf.begin() + 64);
-    f.data = {buf.data() + 64, bytes.size()};
-    f.headroom = 64;
-    f.wire_length = static_cast<std::uint32_t>(bytes.size());
-    f.ifindex = ifindex;
-    f.checksum_not_ready = partial;
-  }
-  std::vector<std::uint8_t> out() const { return {f.out.begin(), f.out.end()}; }
-  std::vector<std::uint8_t> buf;
-  io::Frame f;
-};
+using testing::ip;
+using testing::kClientMac;
+using testing::kInMac;
+using testing::kOutMac;
+using testing::kRsMac;
+using testing::mac;
+using testing::RxFrame;
 
 class ForwarderTest : public ::testing::Test {
  protected:
@@ -158,7 +140,7 @@ TEST_F(ForwarderTest, TunEncapsulatesIntoTheHeadroom) {
   ASSERT_EQ(run(rx).action, io::Action::kTransmit);
   const auto out = rx.out();
   ASSERT_EQ(out.size(), 14u + 20u + 40u);
-  EXPECT_EQ(out[14 + 9], 4);  // IPIP
+  EXPECT_EQ(out[14 + 9], 4);     // IPIP
   EXPECT_EQ(out[14 + 15], 2);    // outer source 198.18.1.2
   EXPECT_EQ(out[14 + 19], 11);   // outer destination 198.18.1.11
   EXPECT_EQ(out[34 + 19], 100);  // inner destination still the VIP
@@ -198,9 +180,9 @@ TEST_F(ForwarderTest, TtlOneGetsTimeExceededBackToTheSender) {
   EXPECT_EQ(rx.f.egress, 0);
   const auto out = rx.out();
   EXPECT_TRUE(std::equal(kClientMac.bytes.begin(), kClientMac.bytes.end(), out.begin()));
-  EXPECT_EQ(out[14 + 9], 1);    // ICMP
-  EXPECT_EQ(out[34], 11);       // time exceeded
-  EXPECT_EQ(out[14 + 15], 2);   // from 198.18.0.2, the outside address
+  EXPECT_EQ(out[14 + 9], 1);   // ICMP
+  EXPECT_EQ(out[34], 11);      // time exceeded
+  EXPECT_EQ(out[14 + 15], 2);  // from 198.18.0.2, the outside address
   EXPECT_EQ(drops(FwdDrop::ttl_exceeded), 1u);
 }
 
@@ -216,7 +198,7 @@ TEST_F(ForwarderTest, HostileFramesAreCountedNotForwarded) {
   testing::put16(frag, 24, net::internet_checksum({frag.data() + 14, 20}));
   auto cut = testing::tcp_frame(syn());
   RxFrame a(bad_ihl, 10), b(bad_sum, 10), c(frag, 10), d(cut, 10);
-  d.f.wire_length += 100;  // capture shorter than the wire
+  d.f.wire_length += 100;                    // capture shorter than the wire
   RxFrame e(testing::tcp_frame(syn()), 99);  // not one of our links
   io::Frame batch[] = {a.f, b.f, c.f, d.f, e.f};
   fwd_.handle(batch);

@@ -9,22 +9,19 @@
 #include <atomic>
 
 #include "director/daemon/forwarder.h"
+#include "forwarder_bed.h"
 #include "frames.h"
 
 namespace tandem::director::daemon {
 namespace {
 
-net::Ipv4 ip(const char* s) {
-  return *net::Ipv4::parse(s);
-}
-net::Mac mac(const char* s) {
-  return *net::Mac::parse(s);
-}
-
-const net::Mac kClientMac = mac("02:00:00:00:00:0a");
-const net::Mac kOutMac = mac("02:00:00:00:00:01");
-const net::Mac kInMac = mac("02:00:00:00:00:02");
-const net::Mac kRsMac = mac("02:00:00:00:00:11");
+using testing::ip;
+using testing::kClientMac;
+using testing::kInMac;
+using testing::kOutMac;
+using testing::kRsMac;
+using testing::mac;
+using testing::RxFrame;
 
 using Bytes = std::vector<std::uint8_t>;
 
@@ -35,24 +32,6 @@ std::uint32_t get32(const Bytes& b, std::size_t o) {
 std::uint16_t get16(const Bytes& b, std::size_t o) {
   return static_cast<std::uint16_t>(b[o] << 8 | b[o + 1]);
 }
-
-struct RxFrame {
-  explicit RxFrame(Bytes bytes, int ifindex) : buf(64 + bytes.size()) {
-    std::copy(bytes.begin(), bytes.end(), buf.begin() + 64);
-    f.data = {buf.data() + 64, bytes.size()};
-    f.headroom = 64;
-    f.wire_length = static_cast<std::uint32_t>(bytes.size());
-    f.ifindex = ifindex;
-  }
-  Bytes out() const { return {f.out.begin(), f.out.end()}; }
-  std::vector<Bytes> segments() const {
-    std::vector<Bytes> s;
-    for (const auto seg : f.burst) s.emplace_back(seg.begin(), seg.end());
-    return s;
-  }
-  std::vector<std::uint8_t> buf;
-  io::Frame f;
-};
 
 // The client's link out0 (ifindex 10) and the real servers' in0 (11).
 class Bed : public ::testing::TestWithParam<Forwarding> {
