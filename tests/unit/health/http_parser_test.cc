@@ -197,5 +197,21 @@ TEST(HttpParser, BytesAfterDoneAreIgnored) {
   EXPECT_EQ(p.status(), 200);
 }
 
+TEST(HttpParser, HeaderNamesAreTokens) {
+  {
+    HttpResponseParser p;
+    p.feed("HTTP/1.1 200 OK\r\nX-a.b_c~d|e^f`g!h#i$j%k&l'm*n+o9Z: v\r\nContent-Length: 0\r\n\r\n");
+    EXPECT_EQ(p.state(), State::kDone) << p.error();
+    ASSERT_NE(p.header("x-A.B_C~D|E^F`G!H#I$J%K&L'M*N+O9z"), nullptr);
+    EXPECT_EQ(*p.header("x-a.b_c~d|e^f`g!h#i$j%k&l'm*n+o9z"), "v");
+  }
+  for (const char* bad : {"Bad Name", "Bad(", "Bad\"", "Bad/", "Bad@", "Bad\x80", "Bad{"}) {
+    HttpResponseParser p;
+    p.feed(std::string("HTTP/1.1 200 OK\r\n") + bad + ": v\r\n\r\n");
+    EXPECT_EQ(p.state(), State::kError) << bad;
+    EXPECT_EQ(p.error(), "malformed header name") << bad;
+  }
+}
+
 }  // namespace
 }  // namespace tandem::health
