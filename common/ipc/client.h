@@ -17,7 +17,9 @@
 
 namespace tandem::ipc {
 
-inline constexpr std::size_t kDefaultMaxMessage = 1024 * 1024;
+// A client reads replies, which may be listings of thousands of servers, so
+// it accepts what a server may send (the server bounds its requests).
+inline constexpr std::size_t kDefaultMaxMessage = kMaxReplyBytes;
 
 // Connects to `path`, sends one request, waits for its response. The whole
 // exchange is bounded by `timeout`; on failure returns the reason.

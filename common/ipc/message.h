@@ -6,6 +6,7 @@
 // Parsing never throws: every peer may be hostile, so a bad line comes back
 // as an error string that the caller logs before closing the connection.
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,6 +22,11 @@ using Json = nlohmann::json;
 
 // Deeper nesting is refused before it reaches code that recurses.
 inline constexpr int kMaxJsonDepth = 32;
+
+// The largest answer to one request, on both ends: a `health` or `services`
+// listing of thousands of servers runs to megabytes, far above what any
+// event or request needs.
+inline constexpr std::size_t kMaxReplyBytes = std::size_t{256} << 20;
 
 struct Request {
   std::uint64_t id = 0;

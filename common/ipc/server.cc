@@ -64,9 +64,28 @@ class Session : public std::enable_shared_from_this<Session> {
     return false;
   }
 
+  // An answer to a request: it may be larger than the queue limit (see
+  // ServerLimits::max_reply_bytes), as long as the peer has been reading.
+  void send_reply(Response r) {
+    std::string line = encode_response(r);
+    const auto& lim = state_->limits;
+    if (line.size() > lim.max_reply_bytes)
+      // Too large to send at all: the peer gets an error, not a cut line.
+      line = encode_response(Response{r.id, false, Json::object(),
+                                      "reply of " + std::to_string(line.size()) +
+                                          " bytes exceeds the limit of " +
+                                          std::to_string(lim.max_reply_bytes)});
+    enqueue(std::move(line), queued_ <= lim.max_queue_bytes);
+  }
+
   void send(std::string line) {
+    const bool fits = queued_ + line.size() <= state_->limits.max_queue_bytes;
+    enqueue(std::move(line), fits);
+  }
+
+  void enqueue(std::string line, bool fits) {
     if (closed_) return;
-    if (queued_ + line.size() > state_->limits.max_queue_bytes) {
+    if (!fits) {
       ++state_->stats.slow_dropped;
       close("peer is not reading: more than " + std::to_string(state_->limits.max_queue_bytes) +
                 " bytes queued",
@@ -142,7 +161,7 @@ class Session : public std::enable_shared_from_this<Session> {
     const Request& request = std::get<Request>(parsed);
     ++state_->stats.requests;
     Reply reply = dispatch(request);
-    send(encode_response(Response{request.id, reply.ok, std::move(reply.result), reply.error}));
+    send_reply(Response{request.id, reply.ok, std::move(reply.result), reply.error});
   }
 
   Reply dispatch(const Request& request) {

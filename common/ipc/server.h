@@ -26,6 +26,10 @@ using UnixSocket = asio::local::stream_protocol::socket;
 struct ServerLimits {
   std::size_t max_message = 64 * 1024;        // one request line
   std::size_t max_queue_bytes = 1024 * 1024;  // unsent replies + events per connection
+  // One reply may exceed the queue limit (a `health` or `services` listing of
+  // thousands of servers): the peer asked for it and is waiting to read it.
+  // It is refused only when the peer has not read what was queued before.
+  std::size_t max_reply_bytes = kMaxReplyBytes;
   std::size_t max_connections = 64;
   std::size_t max_topics = 64;
 };

@@ -215,6 +215,30 @@ TEST_F(ServerTest, SlowSubscriberIsDroppedWhileAReadingOneKeepsUp) {
   close(fast);
 }
 
+TEST_F(ServerTest, OneReplyMayExceedTheQueueLimitButNotTheReplyLimit) {
+  // A listing of thousands of servers is one reply far above the queue
+  // bound for events; the peer asked for it, so it is sent whole.
+  ServerHarness h(ServerLimits{.max_queue_bytes = 64 * 1024, .max_reply_bytes = 512 * 1024});
+  h.server.add_command("big", [](const Json& args) {
+    return Reply::success({{"blob", std::string(args.at("n").get<std::size_t>(), 'x')}});
+  });
+  int fd = h.connect();
+  h.send(fd, "{\"id\":1,\"cmd\":\"big\",\"args\":{\"n\":300000}}\n");
+  auto r = response(h.read_line(fd));
+  EXPECT_TRUE(r.ok);
+  EXPECT_EQ(r.result["blob"].get<std::string>().size(), 300000u);
+  // Larger than the reply limit: an error reply, and the connection stays.
+  h.send(fd, "{\"id\":2,\"cmd\":\"big\",\"args\":{\"n\":600000}}\n");
+  r = response(h.read_line(fd));
+  EXPECT_EQ(r.id, 2u);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.error.find("exceeds the limit of 524288"), std::string::npos) << r.error;
+  h.send(fd, "{\"id\":3,\"cmd\":\"big\",\"args\":{\"n\":10}}\n");
+  EXPECT_TRUE(response(h.read_line(fd)).ok);
+  EXPECT_EQ(h.server.stats().slow_dropped, 0u);
+  close(fd);
+}
+
 TEST_F(ServerTest, ConnectionLimitRefusesTheExtraPeer) {
   ServerHarness h(ServerLimits{.max_connections = 2});
   int a = h.connect();
