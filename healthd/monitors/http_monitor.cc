@@ -455,7 +455,7 @@ class PlainHttpSession final : public Session, public Poller::Client {
   }
 
   std::shared_ptr<const HttpConfig> cfg_;
-  std::shared_ptr<Poller> poller_ = Poller::of(io_);
+  std::shared_ptr<Poller> poller_ = deadlines_;  // the same io_context's
   int fd_ = -1;
   std::optional<Poller::Token> token_;
   bool connected_ = false;

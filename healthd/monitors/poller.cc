@@ -39,6 +39,7 @@ std::shared_ptr<Poller> Poller::of(asio::io_context& io) {
 }
 
 Poller::Poller(asio::io_context& io) {
+  deadline_timer_.emplace(io);
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epfd_ < 0) return;  // add() fails and the checks say why
   boost::system::error_code ec;
@@ -63,6 +64,117 @@ void Poller::shutdown() {
     epfd_ = -1;
   }
   for (auto& s : slots_) s.client.reset();
+  if (deadline_timer_) {
+    deadline_timer_->cancel();
+    deadline_timer_.reset();
+  }
+  timer_at_.reset();
+  // Released outside the heap: an owner's destructor may unschedule.
+  std::vector<Pending> pending = std::move(heap_);
+  heap_.clear();
+  for (auto& p : pending) p.e->heap_index_ = kNotScheduled;
+}
+
+void Poller::place(std::size_t i, Pending p) {
+  p.e->heap_index_ = i;
+  heap_[i] = std::move(p);
+}
+
+void Poller::sift_up(std::size_t i) {
+  Pending p = std::move(heap_[i]);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!(p.e->at_ < heap_[parent].e->at_)) break;
+    place(i, std::move(heap_[parent]));
+    i = parent;
+  }
+  place(i, std::move(p));
+}
+
+void Poller::sift_down(std::size_t i) {
+  Pending p = std::move(heap_[i]);
+  const std::size_t n = heap_.size();
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && heap_[child + 1].e->at_ < heap_[child].e->at_) ++child;
+    if (!(heap_[child].e->at_ < p.e->at_)) break;
+    place(i, std::move(heap_[child]));
+    i = child;
+  }
+  place(i, std::move(p));
+}
+
+Poller::Pending Poller::take(std::size_t i) {
+  Pending out = std::move(heap_[i]);
+  out.e->heap_index_ = kNotScheduled;
+  Pending last = std::move(heap_.back());
+  heap_.pop_back();
+  if (i < heap_.size()) {
+    const bool earlier = last.e->at_ < out.e->at_;
+    place(i, std::move(last));
+    if (earlier) {
+      sift_up(i);
+    } else {
+      sift_down(i);
+    }
+  }
+  return out;
+}
+
+void Poller::schedule(Expiring& e, std::chrono::steady_clock::time_point at,
+                      std::shared_ptr<void> keep) {
+  std::shared_ptr<void> old;
+  if (e.heap_index_ != kNotScheduled) old = take(e.heap_index_).keep;
+  if (!deadline_timer_) return;  // shut down: nothing will expire anything
+  e.at_ = at;
+  heap_.push_back(Pending{&e, std::move(keep)});
+  e.heap_index_ = heap_.size() - 1;
+  sift_up(heap_.size() - 1);
+  if (!timer_at_ || at < *timer_at_) arm_deadline(at);
+}
+
+void Poller::unschedule(Expiring& e) {
+  if (e.heap_index_ == kNotScheduled || e.heap_index_ >= heap_.size()) return;
+  Pending p = take(e.heap_index_);
+  // Nothing left: a loop with no other work may return from run() (tests,
+  // tandem-healthcheck) unless the daemon keeps waiting anyway.
+  if (heap_.empty() && !keep_waiting_ && timer_at_ && deadline_timer_) stop_deadline_timer();
+}
+
+void Poller::stop_deadline_timer() {
+  ++timer_generation_;
+  deadline_timer_->cancel();
+  timer_at_.reset();
+}
+
+void Poller::arm_deadline(std::chrono::steady_clock::time_point at) {
+  timer_at_ = at;
+  const std::uint64_t generation = ++timer_generation_;
+  // expires_at cancels a wait already pending; its handler then finds a
+  // newer generation and does nothing.
+  deadline_timer_->expires_at(at);
+  deadline_timer_->async_wait(
+      [self = shared_from_this(), generation](const boost::system::error_code&) {
+        if (generation != self->timer_generation_) return;
+        self->timer_at_.reset();
+        self->on_deadlines();
+      });
+}
+
+void Poller::on_deadlines() {
+  if (!deadline_timer_) return;
+  const auto now = std::chrono::steady_clock::now();
+  while (!heap_.empty() && heap_.front().e->at_ <= now) {
+    // The owner stays alive through expire even if it is the last reference.
+    Pending p = take(0);
+    try {
+      p.e->expire();
+    } catch (const std::exception&) {
+      // expire does not throw; if it did, the run still ended.
+    }
+  }
+  if (!heap_.empty() && deadline_timer_ && !timer_at_) arm_deadline(heap_.front().e->at_);
 }
 
 std::optional<Poller::Token> Poller::add(int fd, std::uint32_t events,
@@ -117,9 +229,10 @@ void Poller::keep_waiting(bool on) {
   keep_waiting_ = on;
   if (on) {
     arm();
-  } else if (live_ == 0 && waiting_ && !dispatching_ && watch_) {
-    watch_->cancel();
+    return;
   }
+  if (live_ == 0 && waiting_ && !dispatching_ && watch_) watch_->cancel();
+  if (heap_.empty() && timer_at_ && deadline_timer_) stop_deadline_timer();
 }
 
 void Poller::arm() {

@@ -15,6 +15,9 @@
 #include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -30,6 +33,23 @@ class Poller : public std::enable_shared_from_this<Poller> {
     // Edge-triggered: read or write until EAGAIN or done. Must not throw.
     virtual void on_events(std::uint32_t events) = 0;
   };
+  // Something with a deadline (a check run). The poller keeps every pending
+  // deadline of its io_context in one heap served by one timer, instead of
+  // an Asio timer per run: arming and cancelling those (a locked timer
+  // queue, an operation each) were a tenth of a check's instructions.
+  class Expiring {
+   public:
+    virtual ~Expiring() = default;
+    // The deadline passed. Must not throw.
+    virtual void expire() = 0;
+
+   private:
+    friend class Poller;
+    std::chrono::steady_clock::time_point at_{};
+    std::size_t heap_index_ = kNotScheduled;
+  };
+  static constexpr std::size_t kNotScheduled = SIZE_MAX;
+
   // Slot index and generation: an event fetched in the same batch as its
   // socket's removal finds a newer generation (or a free slot) and is dropped.
   using Token = std::uint64_t;
@@ -54,6 +74,15 @@ class Poller : public std::enable_shared_from_this<Poller> {
   std::uint64_t dispatched() const { return dispatched_; }
   std::uint64_t waits() const { return waits_; }
 
+  // Calls e.expire() once `at` has passed, unless unscheduled first; `keep`
+  // (the owner of e) is held until then. Rescheduling replaces the deadline.
+  void schedule(Expiring& e, std::chrono::steady_clock::time_point at,
+                std::shared_ptr<void> keep);
+  // No-op when e is not scheduled. The kept owner is released after return
+  // from here only if the caller holds it too; callers keep a reference.
+  void unschedule(Expiring& e);
+  std::size_t scheduled() const { return heap_.size(); }
+
   // The io_context is shutting down: no more waits; later adds fail.
   void shutdown();
 
@@ -76,8 +105,20 @@ class Poller : public std::enable_shared_from_this<Poller> {
     std::uint32_t generation = 0;
   };
 
+  struct Pending {
+    Expiring* e;
+    std::shared_ptr<void> keep;
+  };
+
   void arm();
   void on_ready();
+  void place(std::size_t i, Pending p);
+  void sift_up(std::size_t i);
+  void sift_down(std::size_t i);
+  Pending take(std::size_t i);
+  void arm_deadline(std::chrono::steady_clock::time_point at);
+  void stop_deadline_timer();
+  void on_deadlines();
 
   int epfd_ = -1;
   std::optional<boost::asio::posix::stream_descriptor> watch_;
@@ -90,6 +131,14 @@ class Poller : public std::enable_shared_from_this<Poller> {
   std::uint64_t dispatched_ = 0;
   std::uint64_t waits_ = 0;
   std::array<char, kScratch> scratch_{};
+  // Min-heap by deadline. The timer fires at the earliest deadline it was
+  // armed for; a run that finished first is simply gone from the heap, and
+  // the timer moves on to the next one then (only an earlier deadline
+  // re-arms it at once), so it fires about once per timeout, not per run.
+  std::vector<Pending> heap_;
+  std::optional<boost::asio::steady_timer> deadline_timer_;
+  std::optional<std::chrono::steady_clock::time_point> timer_at_;
+  std::uint64_t timer_generation_ = 0;
 };
 
 }  // namespace tandem::health

@@ -24,15 +24,22 @@ std::string millis(std::chrono::steady_clock::duration d) {
 }
 
 Session::Session(asio::io_context& io, MonoTime deadline, Callback done)
-    : io_(io), timer_(io), deadline_(deadline), done_(std::move(done)) {}
+    : io_(io), deadlines_(Poller::of(io)), deadline_(deadline), done_(std::move(done)) {}
+
+Session::~Session() {
+  deadlines_->unschedule(*this);
+}
 
 void Session::run(const net::Endpoint& target) {
   started_ = std::chrono::steady_clock::now();
-  timer_.expires_at(deadline_);
-  timer_.async_wait([s = shared_from_this()](const boost::system::error_code& ec) {
-    if (!ec && !s->finished_) s->on_deadline();
-  });
+  // The poller keeps this run alive until its deadline or its end, as a
+  // timer's pending wait did.
+  deadlines_->schedule(*this, deadline_, shared_from_this());
   begin(target);
+}
+
+void Session::expire() {
+  if (!finished_) on_deadline();
 }
 
 void Session::on_deadline() {
@@ -45,21 +52,23 @@ void Session::on_deadline() {
 void Session::cancel() {
   if (finished_) return;
   finished_ = true;
-  timer_.cancel();
+  auto keep = shared_from_this();  // the poller may hold the last reference
+  deadlines_->unschedule(*this);
   close();
 }
 
 void Session::finish(bool ok, std::string summary, std::string detail) {
   if (finished_) return;
   finished_ = true;
-  timer_.cancel();
+  auto keep = shared_from_this();  // the poller may hold the last reference
+  deadlines_->unschedule(*this);
   close();
   CheckResult r{ok, std::move(summary),
                 std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - started_),
                 std::move(detail), std::move(warning_)};
   // Posted so the caller's handler never runs inside start() or a socket
   // handler of ours; keeps `this` alive until then.
-  asio::post(io_, [s = shared_from_this(), r = std::move(r)]() mutable { s->done_(std::move(r)); });
+  asio::post(io_, [s = std::move(keep), r = std::move(r)]() mutable { s->done_(std::move(r)); });
 }
 
 }  // namespace tandem::health

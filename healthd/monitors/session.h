@@ -1,15 +1,16 @@
 #pragma once
-// Shared plumbing of one check run: the deadline timer, the single
-// completion, latency, and the Monitor wrapper that keeps at most one run.
+// Shared plumbing of one check run: the deadline (kept by the io_context's
+// Poller), the single completion, latency, and the Monitor wrapper that
+// keeps at most one run.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/system/error_code.hpp>
 #include <memory>
 #include <string>
 
 #include "healthd/monitors/monitor.h"
+#include "healthd/monitors/poller.h"
 
 namespace tandem::health {
 
@@ -17,10 +18,10 @@ boost::asio::ip::tcp::endpoint to_tcp(const net::Endpoint& e);
 std::string connect_error_summary(const boost::system::error_code& ec);
 std::string millis(std::chrono::steady_clock::duration d);
 
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, private Poller::Expiring {
  public:
   Session(boost::asio::io_context& io, MonoTime deadline, Callback done);
-  virtual ~Session() = default;
+  virtual ~Session();
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
@@ -44,13 +45,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   boost::asio::io_context& io_;
-  boost::asio::steady_timer timer_;
+  std::shared_ptr<Poller> deadlines_;
   const char* phase_ = "starting";
   std::string warning_;  // copied into the result
   MonoTime started_;
   MonoTime deadline_;
 
  private:
+  void expire() override;
+
   Callback done_;
   bool finished_ = false;
 };

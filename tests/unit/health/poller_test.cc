@@ -209,5 +209,50 @@ TEST(Poller, KeepWaitingHoldsTheLoopUntilCleared) {
   EXPECT_TRUE(io.stopped()) << "clearing keep_waiting left the wait standing";
 }
 
+struct Expirer : Poller::Expiring {
+  std::vector<int>* order;
+  int name;
+  Expirer(std::vector<int>* o, int n) : order(o), name(n) {}
+  void expire() override { order->push_back(name); }
+};
+
+TEST(Poller, DeadlinesExpireInTimeOrderOnceAndUnscheduledOnesNever) {
+  asio::io_context io;
+  auto poller = Poller::of(io);
+  std::vector<int> order;
+  const auto now = std::chrono::steady_clock::now();
+  auto a = std::make_shared<Expirer>(&order, 1);
+  auto b = std::make_shared<Expirer>(&order, 2);
+  auto c = std::make_shared<Expirer>(&order, 3);
+  auto d = std::make_shared<Expirer>(&order, 4);
+  std::weak_ptr<Expirer> c_alive = c;
+  // Out of order, so the timer must move to an earlier deadline.
+  poller->schedule(*a, now + 60ms, a);
+  poller->schedule(*b, now + 20ms, b);
+  poller->schedule(*c, now + 40ms, c);
+  poller->schedule(*d, now + 10ms, d);
+  poller->schedule(*d, now + 30ms, d);  // rescheduled: once, at the new time
+  poller->unschedule(*b);
+  poller->unschedule(*b);  // twice is harmless
+  EXPECT_EQ(poller->scheduled(), 3u);
+  c.reset();  // the poller keeps c until it expires
+  EXPECT_FALSE(c_alive.expired());
+  io.run();  // returns: nothing left once the last deadline passed
+  EXPECT_EQ(order, (std::vector<int>{4, 3, 1}));
+  EXPECT_EQ(poller->scheduled(), 0u);
+  EXPECT_TRUE(c_alive.expired());
+}
+
+TEST(Poller, UnschedulingTheLastDeadlineLetsTheLoopEnd) {
+  asio::io_context io;
+  auto poller = Poller::of(io);
+  std::vector<int> order;
+  auto a = std::make_shared<Expirer>(&order, 1);
+  poller->schedule(*a, std::chrono::steady_clock::now() + 1h, a);
+  asio::post(io, [&] { poller->unschedule(*a); });
+  io.run();  // would wait an hour if the timer were left armed
+  EXPECT_TRUE(order.empty());
+}
+
 }  // namespace
 }  // namespace tandem::health
