@@ -30,6 +30,39 @@ class DirectorSyncTest : public DirectorTest {
     if (dropped) *dropped = n;
     return out;
   }
+  // A client packet to the VIP on another director (the backup).
+  Decision in_on(Director& b, std::uint32_t cl, std::uint16_t cport, std::uint8_t flags) {
+    PacketMeta m;
+    m.src = client(cl);
+    m.sport = cport;
+    m.dst = kVip;
+    m.dport = 80;
+    m.tcp_flags = flags;
+    return b.on_packet(m, now);
+  }
+  // Records as the peer sends them: a persistence template, a connection.
+  static SyncConn template_record(std::uint32_t cl, std::uint32_t rs, std::uint32_t timeout_s) {
+    SyncConn t;
+    t.is_template = true;
+    t.caddr = client(cl);
+    t.vaddr = kVip;
+    t.vport = 80;
+    t.daddr = real(rs);
+    t.dport = 80;
+    t.timeout_s = timeout_s;
+    return t;
+  }
+  static SyncConn conn_record(std::uint32_t cl, std::uint16_t cport, std::uint32_t rs) {
+    SyncConn c;
+    c.caddr = client(cl);
+    c.cport = cport;
+    c.vaddr = kVip;
+    c.vport = 80;
+    c.daddr = real(rs);
+    c.dport = 80;
+    c.state = TcpState::established;
+    return c;
+  }
   // A second director with the same service, as the backup would have.
   static void mirror_config(Director& b, std::uint32_t persistence_s = 0) {
     ServiceConfig sc;
@@ -159,13 +192,7 @@ TEST_F(DirectorSyncTest, InstalledConnectionForwardsWithoutSchedulingAndIsNotEch
   EXPECT_EQ(b.server(r1)->active, 1);
 
   // A mid-stream ACK (no SYN) is forwarded to the same real server.
-  PacketMeta m;
-  m.src = client(1);
-  m.sport = 1000;
-  m.dst = kVip;
-  m.dport = 80;
-  m.tcp_flags = kAck;
-  const Decision dec = b.on_packet(m, now);
+  const Decision dec = in_on(b, 1, 1000, kAck);
   EXPECT_EQ(dec.verdict, Verdict::forward);
   EXPECT_EQ(dec.real_addr, real(1));
   EXPECT_EQ(b.counters().not_syn, 0u);
@@ -200,22 +227,8 @@ TEST_F(DirectorSyncTest, InstallRefusesUnknownServiceOrServer) {
 TEST_F(DirectorSyncTest, InstalledTemplateSteersTheNextConnection) {
   Director b;
   mirror_config(b, 300);
-  SyncConn t;
-  t.is_template = true;
-  t.caddr = client(1);
-  t.vaddr = kVip;
-  t.vport = 80;
-  t.daddr = real(2);
-  t.dport = 80;
-  t.timeout_s = 300;
-  EXPECT_EQ(b.install_synced(t, now), SyncInstall::created);
-  PacketMeta m;
-  m.src = client(1);
-  m.sport = 2000;
-  m.dst = kVip;
-  m.dport = 80;
-  m.tcp_flags = kSyn;
-  EXPECT_EQ(b.on_packet(m, now).real_addr, real(2));
+  EXPECT_EQ(b.install_synced(template_record(1, 2, 300), now), SyncInstall::created);
+  EXPECT_EQ(in_on(b, 1, 2000, kSyn).real_addr, real(2));
   EXPECT_EQ(b.audit(), "");
 }
 
@@ -223,23 +236,8 @@ TEST_F(DirectorSyncTest, SyncedConnectionHoldsItsTemplateLikeOnTheMaster) {
   // Backup: template (client 1 -> real 2) then its connection, from the peer.
   Director b;
   mirror_config(b, 300);
-  SyncConn t;
-  t.is_template = true;
-  t.caddr = client(1);
-  t.vaddr = kVip;
-  t.vport = 80;
-  t.daddr = real(2);
-  t.dport = 80;
-  t.timeout_s = 300;
-  ASSERT_EQ(b.install_synced(t, now), SyncInstall::created);
-  SyncConn c;
-  c.caddr = client(1);
-  c.cport = 2000;
-  c.vaddr = kVip;
-  c.vport = 80;
-  c.daddr = real(2);
-  c.dport = 80;
-  c.state = TcpState::established;
+  ASSERT_EQ(b.install_synced(template_record(1, 2, 300), now), SyncInstall::created);
+  SyncConn c = conn_record(1, 2000, 2);
   c.timeout_s = 900;
   ASSERT_EQ(b.install_synced(c, now), SyncInstall::created);
   EXPECT_EQ(b.audit(), "");
@@ -249,13 +247,7 @@ TEST_F(DirectorSyncTest, SyncedConnectionHoldsItsTemplateLikeOnTheMaster) {
   // would pick real 1 first).
   now += 400s;
   b.tick(now);
-  PacketMeta m;
-  m.src = client(1);
-  m.sport = 3000;
-  m.dst = kVip;
-  m.dport = 80;
-  m.tcp_flags = kSyn;
-  EXPECT_EQ(b.on_packet(m, now).real_addr, real(2));
+  EXPECT_EQ(in_on(b, 1, 3000, kSyn).real_addr, real(2));
   EXPECT_EQ(b.audit(), "");
 }
 
@@ -273,23 +265,10 @@ TEST_F(DirectorSyncTest, SyncedDrConnectionFollowsTheInputOnlyStates) {
   rc.port = 80;
   rc.method = Forwarding::dr;
   b.add_server(s, rc);
-  SyncConn c;
-  c.caddr = client(1);
-  c.cport = 2000;
-  c.vaddr = kVip;
-  c.vport = 80;
-  c.daddr = real(1);
-  c.dport = 80;
-  c.state = TcpState::established;
+  SyncConn c = conn_record(1, 2000, 1);
   c.method = Forwarding::dr;
   ASSERT_EQ(b.install_synced(c, now), SyncInstall::created);
-  PacketMeta m;
-  m.src = client(1);
-  m.sport = 2000;
-  m.dst = kVip;
-  m.dport = 80;
-  m.tcp_flags = kAck | kFin;
-  const Decision dec = b.on_packet(m, now);
+  const Decision dec = in_on(b, 1, 2000, kAck | kFin);
   EXPECT_EQ(dec.verdict, Verdict::forward);
   EXPECT_EQ(dec.method, Forwarding::dr);
   EXPECT_EQ(dec.real_addr, real(1));
