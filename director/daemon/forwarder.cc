@@ -141,7 +141,6 @@ void Forwarder::handle(std::span<io::Frame> frames) noexcept {
 
 void Forwarder::answer_error(io::Frame& f, const net::ParsedFrame& v, int in_link,
                              std::uint8_t* scratch, bool ttl, std::uint16_t mtu) noexcept {
-  if (in_link < 0) return;
   const Link& l = links_[static_cast<std::size_t>(in_link)];
   const IcmpErrorParams p{l.address, l.mac, ip_id_++};
   const std::span<std::uint8_t> out(scratch, kSlot);
@@ -177,7 +176,7 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
     return;
   }
   if (v.l3 == net::L3Kind::kArp) {
-    if (v.arp.op != net::kArpOpRequest || in_link < 0 || !active_.load(std::memory_order_relaxed) ||
+    if (v.arp.op != net::kArpOpRequest || !active_.load(std::memory_order_relaxed) ||
         !arp_vips_.contains(v.arp.target_ip.value)) {
       count(FwdDrop::arp_ignored);
       return;
@@ -247,7 +246,7 @@ void Forwarder::forward_one(io::Frame& f, std::uint8_t* scratch, TimePoint now) 
   const auto found = next_hop(inbound, inbound ? d.real_addr : v.ip.dst);
   if (!found) return;
   const NextHop hop = *found;
-  if (inbound && d.method == Forwarding::nat && in_link >= 0) {
+  if (inbound && d.method == Forwarding::nat) {
     if (clients_.size() >= kMaxClients) clients_.clear();
     clients_[v.ip.src.value] = NextHop{v.eth.src, static_cast<std::uint16_t>(in_link)};
   }
@@ -365,9 +364,6 @@ std::optional<NextHop> Forwarder::next_hop(bool to_server, net::Ipv4 addr) noexc
   }
   return it->second;
 }
-}  // namespace tandem::director::daemon
-
-namespace tandem::director::daemon {
 
 void Forwarder::handle_icmp(io::Frame& f, const net::ParsedFrame& v, int in_link,
                             TimePoint now) noexcept {
@@ -445,23 +441,22 @@ void Forwarder::relay_icmp_error(io::Frame& f, const net::ParsedFrame& v, bool t
   const NextHop hop = *found;
   const Link& out = links_[hop.link];
   const Egress eg{out.mac, hop.mac, out.mtu};
+  const auto buf = f.with_headroom();
   Rewrite r;
-  std::span<const std::uint8_t> base = f.data;
-  if (!to_vip) {
-    r = nat_icmp_outbound(f.data, v, net::Endpoint{d.vip, d.vport}, eg);
-  } else if (d.method == Forwarding::nat) {
-    r = nat_icmp_inbound(f.data, v, net::Endpoint{d.real_addr, d.real_port}, eg);
-  } else if (d.method == Forwarding::dr) {
-    r = dr_forward(f.data, v, eg);
+  if (to_vip && d.method != Forwarding::nat) {
+    // DR and TUN carry the error as any packet of the connection.
+    r = rewrite(buf, f.headroom, v, d, true, out, eg);
   } else {
-    const auto buf = f.with_headroom();
-    r = tun_encapsulate(buf, f.headroom, v, TunParams{out.address, d.real_addr, 64, ip_id_++}, eg);
-    base = buf;
+    // NAT translates the quoted header too.
+    const auto frame = buf.subspan(f.headroom);
+    r = to_vip ? nat_icmp_inbound(frame, v, net::Endpoint{d.real_addr, d.real_port}, eg)
+               : nat_icmp_outbound(frame, v, net::Endpoint{d.vip, d.vport}, eg);
+    r.offset += f.headroom;
   }
   switch (r.verdict) {
     case RewriteVerdict::kForward:
       count(to_vip ? IcmpCount::errors_in : IcmpCount::errors_out);
-      f.transmit(hop.link, base.subspan(r.offset, r.length));
+      f.transmit(hop.link, buf.subspan(r.offset, r.length));
       return;
     // No ICMP error is ever sent about an ICMP error (RFC 1122 3.2.2).
     case RewriteVerdict::kTtlExceeded:
@@ -499,7 +494,7 @@ void Forwarder::answer_echo(io::Frame& f, const net::ParsedFrame& v, int in_link
   }
   // From the MAC the request was sent to: ours, or vrrpd's virtual MAC.
   const Rewrite r = echo_reply(f.data, v, v.eth.dst, ip_id_++);
-  if (r.verdict != RewriteVerdict::kForward || in_link < 0) {
+  if (r.verdict != RewriteVerdict::kForward) {
     count(IcmpCount::other_to_vip);
     return;
   }
