@@ -138,15 +138,14 @@ void Daemon::update_served(const config::Config& cfg, bool running) {
   served_ = view;
   // VIP sets: we answer ARP only for VIPs no vrrp instance carries (vrrpd's
   // macvlan answers for those with the virtual MAC).
-  std::unordered_set<std::uint32_t> all, arp;
+  std::unordered_set<std::uint32_t> arp;
   vips_.clear();
   const auto vips = vips_of(view);
   for (const auto& v : vips) {
-    all.insert(v.value);
     vips_.insert(v.value);
     if (std::find(carried_.begin(), carried_.end(), v.value) == carried_.end()) arp.insert(v.value);
   }
-  dp_.each([all, arp](Forwarder& f) { f.set_vips(all, arp); });
+  dp_.each([all = vips_, arp](Forwarder& f) { f.set_vips(all, arp); });
   set_targets(cfg, view);
   if (!running || !changed || !dp_.running()) return;
   SteeringSpec steering;
@@ -171,34 +170,32 @@ void Daemon::set_targets(const config::Config& cfg, const ServedView& view) {
   // One entry per address; an address some service reaches by DR is never
   // routed (DR rewrites only the MAC: a router would send the frame back).
   std::map<std::uint32_t, NeighbourTarget> targets;
-  auto add = [&](net::Ipv4 a, config::Forwarding how) {
-    auto& t = targets[a.value];
-    t.address = a;
-    t.may_route = t.may_route && how != config::Forwarding::dr;
-  };
-  std::vector<std::string> dr_off_link;
-  for (const auto& s : cfg.services) {
-    for (const auto& r : s.real_servers) {
-      add(r.address, r.forwarding);
-      if (r.forwarding == config::Forwarding::dr && !neighbours_->on_link(r.address))
-        dr_off_link.push_back(s.name + "/" + r.name);
-    }
-    if (s.fallback) {
-      add(s.fallback->address, s.fallback->forwarding);
-      if (s.fallback->forwarding == config::Forwarding::dr &&
-          !neighbours_->on_link(s.fallback->address))
-        dr_off_link.push_back(s.name + "/fallback");
-    }
-  }
-  // Servers added at run time (tandemctl -a), named by address.
   for (const auto& s : view.services)
     for (const auto& r : s.servers) {
-      if (targets.contains(r.address.value)) continue;
-      add(r.address, r.method == Forwarding::dr ? config::Forwarding::dr : config::Forwarding::nat);
-      if (r.method == Forwarding::dr && !neighbours_->on_link(r.address))
+      auto& t = targets[r.address.value];
+      t.address = r.address;
+      t.may_route = t.may_route && r.method != Forwarding::dr;
+    }
+  // DR servers off our links, named as the config names them; ones added
+  // at run time (tandemctl -a) by service and address.
+  std::vector<std::string> dr_off_link;
+  std::set<std::uint32_t> named;
+  auto off_link = [&](net::Ipv4 a, config::Forwarding how) {
+    named.insert(a.value);
+    return how == config::Forwarding::dr && !neighbours_->on_link(a);
+  };
+  for (const auto& s : cfg.services) {
+    for (const auto& r : s.real_servers)
+      if (off_link(r.address, r.forwarding)) dr_off_link.push_back(s.name + "/" + r.name);
+    if (s.fallback && off_link(s.fallback->address, s.fallback->forwarding))
+      dr_off_link.push_back(s.name + "/fallback");
+  }
+  for (const auto& s : view.services)
+    for (const auto& r : s.servers)
+      if (r.method == Forwarding::dr && !named.contains(r.address.value) &&
+          !neighbours_->on_link(r.address))
         dr_off_link.push_back(s.vip.to_string() + ":" + std::to_string(s.port) + "/" +
                               r.address.to_string());
-    }
   for (const auto& n : dr_off_link)
     if (std::find(dr_not_on_link_.begin(), dr_not_on_link_.end(), n) == dr_not_on_link_.end())
       log::error("director: real server " + n +

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "common/ipc/client.h"
@@ -52,7 +53,7 @@ class Daemon {
   std::optional<config::Config> applied_;
   std::unique_ptr<ipc::ControlClient> vrrp_;
   bool uses_vrrp_ = false;
-  std::set<std::uint32_t> vips_;
+  std::unordered_set<std::uint32_t> vips_;   // every VIP we serve
   std::vector<std::uint32_t> carried_;       // VIPs a vrrp instance carries (vrrpd answers ARP)
   std::vector<net::Mac> filter_macs_;        // our links' and the vmacs' addresses
   ServedView live_;                          // read off shard 0 after the last change
